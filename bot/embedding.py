@@ -44,14 +44,15 @@ class Embedder:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
-        if Path(self._path).is_absolute() or os.sep in self._path:
-            if not Path(self._path).is_dir():
-                raise ModelError(f"embedding model directory not found: {self._path}")
+        if (Path(self._path).is_absolute() or os.sep in self._path) and not Path(self._path).is_dir():
+            raise ModelError(f"embedding model directory not found: {self._path}")
         try:
             import torch
             from sentence_transformers import SentenceTransformer
 
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+            self._torch = torch
+            self._max_threads = max(1, len(os.sched_getaffinity(0)))
+            self._current_threads = torch.get_num_threads()
             with contextlib.suppress(Exception):  # "Loading weights" bars are noise in logs
                 from transformers.utils import logging as hf_logging
 
@@ -65,6 +66,11 @@ class Embedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 0)
 
+    def _threads(self, n: int) -> None:
+        if n != self._current_threads:
+            self._torch.set_num_threads(n)
+            self._current_threads = n
+
     @property
     def identity(self) -> str:
         """A stable name for the model, stored with the index so a model change forces re-embedding."""
@@ -75,6 +81,9 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
+            # One thread for a short query: on 2 cores, intra-op threads contend with the server's
+            # other work and make single-query latency worse; batches use every core.
+            self._threads(1 if len(texts) <= 4 else self._max_threads)
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,

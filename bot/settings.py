@@ -39,7 +39,8 @@ class Settings:
         default=("http://localhost", "http://127.0.0.1"),
         metadata={"help": "origins allowed to embed the widget (comma separated; any port)"},
     )
-    feedback_db: Path | None = field(default=None, metadata={"help": "feedback SQLite file (default DATA_DIR/feedback.sqlite3)"})
+    feedback_db: Path | None = field(
+        default=None, metadata={"help": "feedback SQLite file (default DATA_DIR/feedback.sqlite3)"})
     rate_limit: int = field(default=60, metadata={"help": "chat requests per client per minute (0 = off)"})
     log_text: bool = field(default=False, metadata={"help": "include message text in logs"})
 

@@ -132,6 +132,7 @@ class IndexSnapshot:
             got = collection.get(include=["documents", "metadatas"])
         except Exception as exc:
             raise IndexNotReady(f"the index collection {manifest['collection']!r} is unreadable: {exc}") from exc
-        chunks = [chunk_from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        records = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        chunks = [chunk_from_record(i, d, m) for i, d, m in records]
         chunks.sort(key=lambda c: (c.article_id, c.start, c.id))
         return cls(manifest=manifest, collection=collection, chunks=chunks)

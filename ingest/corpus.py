@@ -57,7 +57,8 @@ def parse_article(path: Path, data: bytes) -> Article:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusError(name, f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+        bad = f"0x{data[exc.start]:02x}"
+        raise CorpusError(name, f"not UTF-8 text (invalid byte {bad} at offset {exc.start})") from None
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     match = re.match(r"^---\n(.*?)\n---\n", text, flags=re.S)
     if not match:
@@ -114,7 +115,8 @@ def load_corpus(corpus_dir: Path) -> CorpusLoad:
             result.failed_ids.add(path.stem)
             continue
         if article.id in seen:
-            result.problems.append(CorpusError(str(path), f"duplicate id {article.id!r} (also in {seen[article.id].name})"))
+            other = seen[article.id].name
+            result.problems.append(CorpusError(str(path), f"duplicate id {article.id!r} (also in {other})"))
             continue
         seen[article.id] = path
         result.articles.append(article)

@@ -41,7 +41,8 @@ MANIFEST_VERSION = 1
 
 @dataclass
 class IngestSummary:
-    articles: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0))
+    articles: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("added", "updated", "removed", "unchanged"), 0))
     chunks: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("added", "removed", "unchanged"), 0))
     embedded: int = 0
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (kept chunk id, merged chunk id)
@@ -178,7 +179,8 @@ def ingest(
             if carried:
                 got = old_col.get(where={"article_id": {"$in": sorted(carried)}},
                                   include=["embeddings", "documents", "metadatas"])
-                for cid, doc, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True):
+                records = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+                for cid, doc, meta, vec in records:
                     chunks.append(chunk_from_record(cid, doc, meta))
                     stored[cid] = np.asarray(vec, dtype=np.float32)
 

@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_args(args)
         from ingest.pipeline import ingest
 
-        summary = ingest(settings, rebuild=args.rebuild, progress=False if args.quiet else None)
+        log = None if args.quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+        summary = ingest(settings, rebuild=args.rebuild, progress=False if args.quiet else None, log=log)
     except BacktrackError as exc:
         if os.environ.get("BACKTRACK_DEBUG"):
             raise

@@ -127,8 +127,11 @@ def ingest(
     embedder_factory: Callable[[], Embedder] | None = None,
     progress: bool | None = None,
     client: Any | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> IngestSummary:
+    """Bring the index in line with the corpus; `log` receives one line per stage."""
     started = time.perf_counter()
+    log = log or (lambda _message: None)
     summary = IngestSummary()
     load = load_corpus(settings.corpus_dir)
     summary.problems = load.problems
@@ -187,6 +190,7 @@ def ingest(
         missing = [i for i, c in enumerate(chunks) if c.id not in stored]
         dim = None
         if missing:
+            log(f"embedding {len(missing)} new chunk(s)")
             embedder = (embedder_factory or (lambda: Embedder(settings.model)))()
             show = sys.stderr.isatty() if progress is None else progress
             fresh = embedder.encode([embedding_text(chunks[i]) for i in missing], progress=show)
@@ -207,11 +211,12 @@ def ingest(
         name = generation_name(settings, generation)
         keep = {manifest["collection"]} if manifest else set()
         _drop_stale_generations(client, settings, keep=keep)  # leftovers of interrupted runs
+        log(f"writing generation {generation} ({len(chunks)} chunks)")
         collection = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}},
                                               embedding_function=None,
                                               metadata={"generation": generation, "dimension": dim or 0})
         article_hash = {**new_hashes}
-        batch = max(1, min(4000, client.get_max_batch_size()))
+        batch = max(1, min(512, client.get_max_batch_size()))
         for lo in range(0, len(chunks), batch):
             part = chunks[lo:lo + batch]
             collection.add(

@@ -1,0 +1,1 @@
+"""Evaluation harness: `python -m evals run` (see evals/README.md)."""

@@ -79,6 +79,12 @@ def _default_assistant(settings: Settings, answerer: str | None) -> Any:
         from bot.assistant import Assistant
     except ImportError as exc:
         raise BacktrackError(f"cannot import the assistant ({exc}); is the package installed?") from exc
+    from ingest.pipeline import ingest
+
+    # Evaluate the corpus as it is now: incremental, so a no-change run costs about a second.
+    summary = ingest(settings, progress=False)
+    if summary.changed:
+        print(summary.line(), file=sys.stderr)
     return Assistant(settings, answerer=answerer)
 
 

@@ -69,6 +69,7 @@ class TriageResult:
     matches: tuple[TriageMatch, ...] = ()
     about: Literal["self", "other"] = "self"
     dose_request: bool = False
+    person: str | None = None  # who "other" is, for card wording ("your husband"); None if unknown
 
     @property
     def categories(self) -> list[str]:

@@ -1,0 +1,62 @@
+"""Layer 4: embedding backstop. Nearest-exemplar match that may raise a level, never lower it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.embedding import Embedder
+
+_CACHE: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+
+
+def _encode_cached(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
+    """Exemplar embeddings, memoised per model for the process (start-up cost paid once)."""
+    key = (getattr(embedder, "identity", str(id(embedder))), texts)
+    if key not in _CACHE:
+        _CACHE[key] = embedder.encode(list(texts))
+    return _CACHE[key]
+
+
+@dataclass(frozen=True)
+class BackstopHit:
+    category: str
+    score: float
+    exemplar: str
+
+
+class Backstop:
+    """Cosine similarity of a message to red-flag exemplars versus benign anchors.
+
+    Fires only when the nearest red-flag exemplar is at least `threshold` similar AND beats the
+    nearest benign anchor by `margin`: sentence embeddings blur negation and topic, so the benign
+    anchors (ordinary running back-pain questions) keep false alarms down.
+    """
+
+    def __init__(self, embedder: Embedder, exemplars: list[tuple[str, str]], benign: list[str],
+                 threshold: float, margin: float,
+                 category_thresholds: dict[str, float] | None = None) -> None:
+        self.threshold = threshold
+        self.margin = margin
+        self.category_thresholds = dict(category_thresholds or {})
+        self._categories = [c for c, _ in exemplars]
+        self._texts = [t for _, t in exemplars]
+        vectors = _encode_cached(embedder, tuple(self._texts) + tuple(benign))
+        self._red = np.ascontiguousarray(vectors[: len(self._texts)])
+        self._benign = np.ascontiguousarray(vectors[len(self._texts):])
+
+    def scores(self, vector: np.ndarray) -> tuple[int, float, float]:
+        """Index of the best red-flag exemplar, its similarity, and the best benign similarity."""
+        red = self._red @ vector
+        best = int(np.argmax(red))
+        benign = float(np.max(self._benign @ vector)) if len(self._benign) else -1.0
+        return best, float(red[best]), benign
+
+    def check(self, vector: np.ndarray) -> BackstopHit | None:
+        best, red, benign = self.scores(vector)
+        category = self._categories[best]
+        threshold = max(self.threshold, self.category_thresholds.get(category, 0.0))
+        if red >= threshold and red - benign >= self.margin:
+            return BackstopHit(category, red, self._texts[best])
+        return None

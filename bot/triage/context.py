@@ -1,0 +1,131 @@
+"""Layer 3: context rules (negation with scope, pseudo-negation, hypotheticals, third person)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_TOKEN = re.compile(r"\S+")
+
+# Who someone is -> the pronouns used on the cards.
+_HIM = {"husband", "boyfriend", "fiance", "son", "boy", "dad", "father", "brother", "grandpa",
+        "grandfather", "grandad", "granddad", "grandson", "uncle", "nephew", "stepson", "stepdad",
+        "father-in-law"}
+_HER = {"wife", "girlfriend", "fiancee", "daughter", "girl", "mum", "mom", "mother", "sister",
+        "grandma", "grandmother", "granny", "nan", "nana", "granddaughter", "aunt", "auntie", "aunty",
+        "niece", "stepdaughter", "stepmom", "stepmum", "mother-in-law"}
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a message is about, for the card wording."""
+
+    noun: str | None  # "husband", or None when only "he"/"she" was seen
+
+    @property
+    def phrase(self) -> str | None:
+        return f"your {self.noun}" if self.noun else None
+
+    @property
+    def object(self) -> str:
+        return "him" if self.noun in _HIM else "her" if self.noun in _HER else "them"
+
+    @property
+    def subject(self) -> str:
+        return "he" if self.noun in _HIM else "she" if self.noun in _HER else "they"
+
+
+class Context:
+    """Compiled context rules from rules.yaml; all methods work on normalised text."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
+        self.clause_breaks = re.compile(rules["clause_breaks"])
+        self.sentence_breaks = re.compile(rules["sentence_breaks"])
+        self.neg_before = re.compile("|".join(f"(?:{p})" for p in rules["negation_before"]))
+        self.neg_after = re.compile("|".join(f"(?:{p})" for p in rules["negation_after"]))
+        self.window = int(rules.get("negation_window", 6))
+        self.pseudo = re.compile("|".join(rf"\b(?:{p})\b" for p in rules["pseudo_negation"]))
+        self.hypothetical = re.compile("|".join(rf"(?:{p})" for p in rules["hypothetical"]))
+        self.informational = re.compile("|".join(rf"(?:{p})" for p in rules["informational"]))
+        self.third = [re.compile(p) for p in rules["third_person"]]
+        self.first = re.compile("|".join(f"(?:{p})" for p in rules["first_person"]))
+
+    # --- per-message analysis -------------------------------------------------------------
+
+    def analyse(self, text: str) -> Analysis:
+        """Precompute clause/sentence boundaries, negation, pseudo-negation and cue spans."""
+        return Analysis(self, text)
+
+    def person(self, text: str) -> Person | None:
+        """The third person a message is about, or None when it is about the user."""
+        for pattern in self.third:
+            m = pattern.search(text)
+            if m:
+                noun = m.groupdict().get("person") or m.groupdict().get("person2")
+                return Person(noun)
+        return None
+
+    def is_first_person(self, text: str) -> bool:
+        return self.first.search(text) is not None
+
+
+class Analysis:
+    """One normalised message with the spans the context rules need."""
+
+    def __init__(self, ctx: Context, text: str) -> None:
+        self.ctx = ctx
+        self.text = text
+        self.clause_starts = [0] + [m.end() for m in ctx.clause_breaks.finditer(text)]
+        self.clause_ends = [m.start() for m in ctx.clause_breaks.finditer(text)] + [len(text)]
+        self.sentence_starts = [0] + [m.end() for m in ctx.sentence_breaks.finditer(text)]
+        pseudo = [(m.start(), m.end()) for m in ctx.pseudo.finditer(text)]
+        self.negations = [m.start() for m in ctx.neg_before.finditer(text)
+                          if not any(s <= m.start() < e for s, e in pseudo)]
+        self.hypo = [m.start() for m in ctx.hypothetical.finditer(text)]
+        self.info = [m.start() for m in ctx.informational.finditer(text)]
+
+    @property
+    def has_negation(self) -> bool:
+        return bool(self.negations)
+
+    @property
+    def has_cue(self) -> bool:
+        """Any hypothetical or informational wording anywhere in the message."""
+        return bool(self.hypo or self.info)
+
+    def clause_of(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.clause_starts, pos) - 1
+        start = self.clause_starts[i]
+        end = next((e for e in self.clause_ends if e >= pos), len(self.text))
+        return start, end
+
+    def sentence_start(self, pos: int) -> int:
+        return self.sentence_starts[bisect.bisect_right(self.sentence_starts, pos) - 1]
+
+    def negated(self, start: int, end: int) -> bool:
+        """A negation trigger before the phrase (same clause, within the window) or inside it,
+        or a post-negation right after it ("numbness? none")."""
+        c_start, c_end = self.clause_of(start)
+        for pos in self.negations:
+            if c_start <= pos < start:
+                words_between = len(_TOKEN.findall(self.text[pos:start]))
+                if words_between <= self.ctx.window:
+                    return True
+            elif start < pos < end:  # a pattern may start with its own "no"/"not"
+                return True
+        tail = self.text[end:max(end, c_end)]
+        return bool(tail and self.ctx.neg_after.search(tail))
+
+    def hypothetical(self, start: int, end: int) -> bool:
+        """A hypothetical cue earlier in the sentence, or an informational one earlier in the clause."""
+        s_start = self.sentence_start(start)
+        if any(s_start <= p < start for p in self.hypo):
+            return True
+        c_start = self.clause_of(start)[0]
+        if any(c_start <= p < start for p in self.info):
+            # "when should I see a doctor about my numb groin" is still a report.
+            near = self.text[max(s_start, start - 3):end]
+            return not re.search(r"\bmy\b|\bi have\b|\bi am\b|\bi can not\b", near)
+        return False

@@ -1,0 +1,65 @@
+"""Layer 1: normalise a user message (case, quotes, contractions, typos, light fuzzy spelling)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+                         "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": " - ",
+                         "\u2026": "...", "\u00a0": " "})
+_WORD = re.compile(r"[a-z][a-z'\-]*")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_REPEATS = re.compile(r"([a-z])\1{2,}")  # "sooooo" -> "soo"
+_ASIDE_QUESTION = re.compile(r"\(([^()?]{1,40})\?+\)")  # "(perineum?)" is not a sentence end
+
+
+class Normaliser:
+    """Turns raw chat text into the canonical lower-case form the patterns are written for."""
+
+    def __init__(self, rules: dict[str, Any]) -> None:
+        self._contractions = [(re.compile(p), r) for p, r in rules.get("contractions") or []]
+        self._typos = {str(k).lower(): str(v).lower() for k, v in (rules.get("typos") or {}).items()}
+        self._protect = {str(w).lower() for w in rules.get("fuzzy_protect") or []}
+        targets = [str(w).lower() for w in rules.get("fuzzy_targets") or []]
+        self._targets = set(targets)
+        self._deletes: dict[str, str] = {}
+        for word in targets:
+            if len(word) < 6:
+                continue
+            for variant in _deletes(word):
+                self._deletes.setdefault(variant, word)
+        self._fix = lru_cache(maxsize=8192)(self._fix_word)
+
+    def __call__(self, text: str) -> str:
+        text = text.translate(_QUOTES).lower()
+        text = _REPEATS.sub(r"\1\1", text)
+        text = _ASIDE_QUESTION.sub(r"(\1)", text)
+        for pattern, repl in self._contractions:
+            text = pattern.sub(repl, text)
+        text = _WORD.sub(lambda m: self._fix(m.group(0)), text)
+        text = _SPACES.sub(" ", text)
+        return text.strip()
+
+    def _fix_word(self, word: str) -> str:
+        if word in self._typos:
+            return self._typos[word]
+        bare = word.strip("'-")
+        if bare != word and bare in self._typos:
+            return self._typos[bare]
+        if len(bare) < 6 or bare in self._targets or bare in self._protect or "'" in bare:
+            return word
+        hit = self._deletes.get(bare)
+        if hit is not None and abs(len(hit) - len(bare)) <= 1:
+            return hit
+        for variant in _deletes(bare):
+            hit = self._deletes.get(variant)
+            if hit is not None and len(hit) >= len(bare) - 1:
+                return hit
+        return word
+
+
+def _deletes(word: str) -> set[str]:
+    """All strings one deleted letter away (plus the word itself): the SymSpell trick."""
+    return {word} | {word[:i] + word[i + 1:] for i in range(len(word))}

@@ -1,0 +1,254 @@
+"""The red-flag triage stage: rules first, embedding backstop second, fixed cards only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from bot.embedding import Embedder
+from bot.triage.backstop import Backstop
+from bot.triage.context import Analysis, Context, Person
+from bot.triage.normalise import Normaliser
+from bot.triage.rules import RedFlags, compile_any, load_red_flags, load_yaml
+from bot.types import LEVELS, Level, TriageMatch, TriageResult
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    category: str
+    signal: str
+    weak: bool
+    text: str
+    unless: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class _Scan:
+    analysis: Analysis
+    candidates: tuple[_Candidate, ...]
+    modifiers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    category: str
+    signal: str
+    weak: bool
+    text: str
+    message: int
+
+
+_FULL_STOP = re.compile(r"[.!?\n]+")
+_TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
+
+
+def _rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+class Triage:
+    """Decide whether a conversation shows red flags for serious back pathology.
+
+    Layers: (1) normalisation, (2) lexicon rules per category, (3) context rules (negation,
+    hypotheticals, informational questions, third person, combinations across turns) and
+    (4) an embedding backstop that may raise a level but never lower it. All clinical content
+    (phrases, levels, reasons, cards) lives in the YAML files under bot/triage/data.
+    """
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        rules = load_yaml("rules.yaml")
+        self.flags: RedFlags = load_red_flags()
+        self.normalise = Normaliser(rules)
+        self.context = Context(rules)
+        dose = rules.get("dose") or {}
+        self._dose_amount = compile_any(list(dose.get("amount") or []), {}, "rules.yaml dose.amount")
+        self._dose_medicine = compile_any(list(dose.get("medicine") or []), {},
+                                          "rules.yaml dose.medicine")
+        self._scan = lru_cache(maxsize=2048)(self._scan_message)
+        self.embedder = embedder
+        self.backstop: Backstop | None = None
+        if embedder is not None:
+            cfg = load_yaml("backstop.yaml")
+            exemplars = [(c.id, e) for c in self.flags.categories.values()
+                         if c.level != "none" for e in c.exemplars]
+            self.backstop = Backstop(embedder, exemplars, list(cfg.get("benign") or []),
+                                     float(cfg["threshold"]), float(cfg["margin"]),
+                                     {str(k): float(v) for k, v in
+                                      (cfg.get("category_thresholds") or {}).items()})
+
+    # --- public API -------------------------------------------------------------------------
+
+    def assess(self, messages: list[str], query_vector: np.ndarray | None = None) -> TriageResult:
+        """Triage a conversation.
+
+        `messages` are all user messages so far, newest last; symptoms add up across turns.
+        `query_vector` is the embedding of the newest message (embedder.encode_query(newest)),
+        reused by the backstop; older messages are embedded through the embedder's LRU cache.
+        """
+        messages = [m for m in messages if m and m.strip()]
+        if not messages:
+            return TriageResult(level="none")
+        scans = [self._scan(m) for m in messages]  # cached: older turns cost nothing
+        normalised = [scan.analysis.text for scan in scans]
+        analyses = [scan.analysis for scan in scans]
+
+        hits: list[_Hit] = []
+        modifiers: set[str] = set()
+        for i, scan in enumerate(scans):
+            modifiers |= scan.modifiers
+            for cand in scan.candidates:
+                if cand.unless is not None and any(
+                        self._benign_in(cand.unless, later, 0, len(later.text))
+                        for later in analyses[i + 1:]):
+                    continue  # a later message explains it ("it's fine once I stand up")
+                hits.append(_Hit(cand.category, cand.signal, cand.weak, cand.text, i))
+
+        matches: dict[tuple[str, str], TriageMatch] = {}
+        level = "none"
+        matched_messages: set[int] = set()
+
+        def add(category: str, text: str, rule: str, message: int) -> None:
+            nonlocal level
+            cat_level = self._category_level(category, modifiers)
+            key = (category, text)
+            if key not in matches:
+                matches[key] = TriageMatch(category, cat_level, text, rule)  # type: ignore[arg-type]
+            if _rank(cat_level) > _rank(level):
+                level = cat_level
+            if cat_level != "none":
+                matched_messages.add(message)
+
+        for hit in hits:
+            if not hit.weak:
+                add(hit.category, hit.text, "lexicon", hit.message)
+        for category, text, message in self._combos(hits, modifiers):
+            add(category, text, "context", message)
+
+        if self.backstop is not None:
+            for i, analysis in enumerate(analyses):
+                if analysis.has_cue or analysis.has_negation:
+                    continue
+                if i == len(messages) - 1 and query_vector is not None:
+                    vector = np.asarray(query_vector, dtype=np.float32)
+                else:
+                    assert self.embedder is not None
+                    vector = self.embedder.encode_query(messages[i])
+                hit = self.backstop.check(vector)
+                if hit is not None and not any(m.category == hit.category for m in matches.values()):
+                    add(hit.category, messages[i].strip(), "backstop", i)
+
+        about, person = self._about(normalised, matched_messages)
+        return TriageResult(
+            level=level,  # type: ignore[arg-type]
+            matches=tuple(matches.values()),
+            about=about,
+            dose_request=self._dose(normalised),
+            person=person.phrase if person else None,
+        )
+
+    # --- layers -----------------------------------------------------------------------------
+
+    def _scan_message(self, raw: str) -> _Scan:
+        """Normalise one message and find its live (not negated, not hypothetical) signals."""
+        analysis = self.context.analyse(self.normalise(raw))
+        text = analysis.text
+        candidates = []
+        for category in self.flags.categories.values():
+            for signal in category.signals:
+                for pattern in signal.patterns:
+                    found = self._first_live(pattern, analysis)
+                    if found is None:
+                        continue
+                    if signal.unless is not None and self._benign(signal.unless, analysis, found):
+                        break
+                    candidates.append(_Candidate(category.id, signal.id, signal.weak,
+                                                 text[found[0]:found[1]], signal.unless))
+                    break
+        modifiers = frozenset(
+            m.id for m in self.flags.modifiers
+            if any(self._first_live(p, analysis) is not None for p in m.patterns))
+        return _Scan(analysis, tuple(candidates), modifiers)
+
+    def _first_live(self, pattern: re.Pattern[str], analysis: Analysis) -> tuple[int, int] | None:
+        """First match that is neither negated nor hypothetical/informational."""
+        for m in pattern.finditer(analysis.text):
+            start, end = m.span()
+            if end == start:
+                continue
+            if analysis.negated(start, end) or analysis.hypothetical(start, end):
+                continue
+            return start, end
+        return None
+
+    @classmethod
+    def _benign(cls, unless: re.Pattern[str], analysis: Analysis, span: tuple[int, int]) -> bool:
+        """A benign explanation (not itself negated) in the same sentence as the phrase."""
+        text = analysis.text
+        start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
+        stop = _FULL_STOP.search(text, span[1])
+        return cls._benign_in(unless, analysis, start, stop.start() if stop else len(text))
+
+    @staticmethod
+    def _benign_in(unless: re.Pattern[str], analysis: Analysis, lo: int, hi: int) -> bool:
+        return any(not analysis.negated(m.start(), m.end())
+                   for m in unless.finditer(analysis.text, lo, hi))
+
+    def _combos(self, hits: list[_Hit], modifiers: set[str]) -> list[tuple[str, str, int]]:
+        by_signal: dict[str, list[_Hit]] = {}
+        for hit in hits:
+            by_signal.setdefault(hit.signal, []).append(hit)
+        out = []
+        for combo in self.flags.combos:
+            used: list[_Hit] = []
+            chosen: set[str] = set()
+            ok = True
+            for group in combo.requires:
+                options = [s for s in group if s in by_signal or s in modifiers]
+                if combo.distinct:
+                    options = [s for s in options if s not in chosen]
+                if not options:
+                    ok = False
+                    break
+                chosen.add(options[0])
+                used.extend(by_signal.get(options[0], [])[:1])
+            if ok and used:
+                text = " + ".join(dict.fromkeys(h.text for h in used))
+                out.append((combo.category, text, max(h.message for h in used)))
+        return out
+
+    def _category_level(self, category: str, modifiers: set[str]) -> Level:
+        cat = self.flags.categories[category]
+        level = cat.level
+        for needed, raised in cat.escalate:
+            if needed & modifiers and _rank(raised) > _rank(level):
+                level = raised
+        return level  # type: ignore[return-value]
+
+    def _about(self, normalised: list[str], matched: set[int]) -> tuple[str, Person | None]:
+        """'other' when the conversation is about someone else (same level, other wording)."""
+        persons = [None if self.context.is_first_person(t) else self.context.person(t)
+                   for t in normalised]
+        if not any(persons):
+            return "self", None
+        relevant = sorted(matched) or [len(normalised) - 1]
+        for i in relevant:
+            if self.context.is_first_person(normalised[i]):
+                return "self", None
+        person = next((p for p in persons if p is not None and p.noun), None)
+        person = person or next(p for p in persons if p is not None)
+        return "other", person
+
+    def _dose(self, normalised: list[str]) -> bool:
+        """The newest message asks for an amount of a medicine (named now or earlier)."""
+        if self._dose_amount is None or self._dose_medicine is None:
+            return False
+        newest = normalised[-1]
+        if not self._dose_amount.search(newest):
+            return False
+        if self._dose_medicine.search(newest):
+            return True
+        return bool(_TAKE.search(newest)) and any(self._dose_medicine.search(t)
+                                                  for t in normalised[-3:-1])

@@ -1,0 +1,51 @@
+"""The triage data files are complete and validated (experts review them, not the Python)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.triage.rules import load_red_flags, load_yaml
+
+
+def test_every_category_has_source_reason_and_phrases() -> None:
+    flags = load_red_flags()
+    assert len(flags.categories) >= 13
+    for cat in flags.categories.values():
+        assert cat.source and cat.reason_self and cat.reason_other
+        assert cat.signals
+        if cat.level != "none":
+            assert cat.exemplars, cat.id
+
+
+def test_levels_follow_the_reference_table() -> None:
+    levels = {c.id: c.level for c in load_red_flags().categories.values()}
+    for cid in ("cauda_equina", "major_trauma", "aaa"):
+        assert levels[cid] == "emergency"
+    for cid in ("infection", "malignancy", "fracture_risk", "kidney", "radiating_nerve",
+                "persistent", "severe_pain", "young_athlete", "stress_fracture"):
+        assert levels[cid] == "urgent"
+    assert levels["inflammatory"] == "none"
+
+
+def test_every_card_has_source_and_both_variants() -> None:
+    cards = load_yaml("cards.yaml")
+    for name in ("emergency", "urgent", "dose"):
+        assert cards[name]["source"]
+        assert cards[name]["self"] and cards[name]["other"]
+    assert "{emergency_number}" in cards["emergency"]["self"]
+    assert "{reasons}" in cards["urgent"]["other"]
+
+
+def test_bad_level_is_named() -> None:
+    data = load_yaml("red_flags.yaml")
+    data["categories"][0]["level"] = "soonish"
+    with pytest.raises(ConfigError, match="soonish"):
+        load_red_flags(data)
+
+
+def test_unknown_fragment_is_named() -> None:
+    data = load_yaml("red_flags.yaml")
+    data["categories"][0]["signals"][0]["patterns"] = ["{NOPE} numb"]
+    with pytest.raises(ConfigError, match="NOPE"):
+        load_red_flags(data)

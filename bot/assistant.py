@@ -55,9 +55,9 @@ class Assistant:
         started = time.perf_counter()
         self.embedder = embedder or shared_embedder(self.settings.model)
         self.snapshot = snapshot or IndexSnapshot.open(self.settings)
-        self.retriever = Retriever(self.snapshot, self.embedder)
         self.bank = SentenceBank(self.snapshot.chunks, self.embedder,
                                  cache_dir=None if self.settings.chroma_url else self.settings.index_path)
+        self.retriever = Retriever(self.snapshot, self.embedder, sentence_vectors=self.bank.chunk_vectors())
         self.triage = Triage(self.embedder)
         self.scope = ScopeJudge()
         self.extractive = make_answerer("extractive", {"bank": self.bank})

@@ -1,9 +1,13 @@
-"""Hybrid retrieval: dense search in Chroma plus BM25, fused with weighted reciprocal rank fusion."""
+"""Hybrid retrieval: dense search in Chroma plus BM25 (and best-sentence cosine), fused by weighted score.
+
+Weighted reciprocal rank fusion is kept as an option (`fusion="rrf"`); on the eval sets the score
+fusion ranks better (see evals/README.md), so it is the default.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Literal
 
@@ -40,9 +44,11 @@ def expand_query(query: str, synonyms: dict[str, list[str]]) -> str:
 class Retriever:
     """Ranks the current index's chunks for a query. Cheap per call; build once per index snapshot."""
 
+    # Defaults chosen with scripts/tune_retrieval.py on the eval sets (table in evals/README.md).
     def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, *, rrf_k: int = 60,
-                 dense_weight: float = 1.0, bm25_weight: float = 1.0, candidates: int = 30,
-                 collapse_jaccard: float = 0.8) -> None:
+                 dense_weight: float = 1.0, bm25_weight: float = 0.3, sentence_weight: float = 1.0,
+                 candidates: int = 30, collapse_jaccard: float = 0.8, fusion: str = "score",
+                 sentence_vectors: Mapping[str, np.ndarray] | None = None) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
         self.rrf_k = rrf_k
@@ -50,6 +56,11 @@ class Retriever:
         self.bm25_weight = bm25_weight
         self.candidates = candidates
         self.collapse_jaccard = collapse_jaccard
+        self.sentence_weight = sentence_weight
+        self.fusion = fusion
+        # chunk id -> embeddings of its sentences: the best-matching sentence scores the chunk,
+        # which catches a question aimed at one sentence of a long passage.
+        self.sentence_vectors = sentence_vectors or {}
         self.chunks = snapshot.chunks
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
         self._tokens = [set(tokens(c.text)) for c in self.chunks]
@@ -91,16 +102,49 @@ class Retriever:
             ranked = [(i, s) for i, s in sparse]
         else:
             fused: dict[int, float] = {}
-            for weight, ranking in ((self.dense_weight, dense), (self.bm25_weight, sparse)):
+            if self.fusion == "score":
+                ranked = self._score_fusion(dense, sparse, query_vector)
+                lists = []
+            else:
+                lists = [(self.dense_weight, dense), (self.bm25_weight, sparse)]
+            if self.sentence_vectors and self.sentence_weight and self.fusion != "score":
+                lists.append((self.sentence_weight, self.sentence_rank({i for i, _ in dense} | {i for i, _ in sparse},
+                                                                       query_vector)))
+            for weight, ranking in lists:
                 for rank, (i, _) in enumerate(ranking):
                     fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
-            ranked = sorted(fused.items(), key=lambda item: -item[1])
+            if lists:
+                ranked = sorted(fused.items(), key=lambda item: -item[1])
         passages: list[Passage] = []
         for i, score in self._collapse(ranked):
             passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i)))
             if len(passages) == k:
                 break
         return passages
+
+    def _score_fusion(self, dense, sparse, query_vector) -> list[tuple[int, float]]:
+        """Weighted sum of chunk cosine, best-sentence cosine and max-normalised BM25 over the pool."""
+        dense_score = dict(dense)
+        pool = set(dense_score) | {i for i, _ in sparse}
+        top_bm25 = max((s for _, s in sparse), default=0.0) or 1.0
+        bm25 = {i: s / top_bm25 for i, s in sparse}
+        sentence = dict(self.sentence_rank(pool, query_vector)) if self.sentence_vectors else {}
+        floor = min(dense_score.values(), default=0.0)
+        scored = []
+        for i in pool:
+            value = (self.dense_weight * dense_score.get(i, floor) + self.sentence_weight * sentence.get(i, 0.0)
+                     + self.bm25_weight * bm25.get(i, 0.0))
+            scored.append((i, value))
+        return sorted(scored, key=lambda item: -item[1])
+
+    def sentence_rank(self, pool: set[int], query_vector: np.ndarray) -> list[tuple[int, float]]:
+        """Candidates ranked by their best sentence's cosine with the query."""
+        scored = []
+        for i in pool:
+            vectors = self.sentence_vectors.get(self.chunks[i].id)
+            if vectors is not None and len(vectors):
+                scored.append((i, float((vectors @ query_vector).max())))
+        return sorted(scored, key=lambda item: -item[1])
 
     def _collapse(self, ranked: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
         """Drop a passage whose words nearly all repeat a higher-ranked one (overlaps, reposts)."""

@@ -27,7 +27,7 @@ class CaseRun:
     error: str | None = None
     query: str = ""
     retrieved: dict[str, list[Hit]] = field(default_factory=dict)  # retriever name -> ranked hits
-    retrieval_source: str = ""  # "reply" or "search" (the reply carried no passages)
+    retrieval_source: str = ""  # "reply" or "search" (the reply carried no ranking: none, or a triage card)
 
     @property
     def route(self) -> str:
@@ -65,7 +65,8 @@ def run_cases(
         if case.evidence:
             try:
                 run.query = assistant.retrieval_query(case.question, list(case.history))
-                if run.reply is not None and run.reply.passages:
+                # A triage card carries fixed "see a doctor" passages, not a ranking for the question.
+                if run.reply is not None and run.reply.passages and run.reply.route != "triage":
                     passages = run.reply.passages
                     run.retrieval_source = "reply"
                 else:

@@ -11,6 +11,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from bot.types import Chunk
 from ingest.corpus import Article
 
+# Bump when the chunking logic changes, so existing indexes are re-chunked on the next ingest.
+CHUNKER_VERSION = 2
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.M)
 
 

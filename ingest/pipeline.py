@@ -32,7 +32,7 @@ from bot.store import (
     write_manifest,
 )
 from bot.types import Chunk, Source
-from ingest.chunking import chunk_article, embedding_text
+from ingest.chunking import CHUNKER_VERSION, chunk_article, embedding_text
 from ingest.corpus import load_corpus
 
 NEAR_DUPLICATE = 0.97
@@ -138,7 +138,7 @@ def ingest(
     client = client or connect(settings)
     with ingest_lock(settings):
         manifest = read_manifest(client, settings)
-        config = {"version": MANIFEST_VERSION, "model": model_identity(settings.model),
+        config = {"version": MANIFEST_VERSION, "chunker": CHUNKER_VERSION, "model": model_identity(settings.model),
                   "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap}
         compatible = bool(manifest) and not rebuild and manifest.get("config") == config
         old_hashes: dict[str, str] = manifest.get("articles", {}) if compatible else {}

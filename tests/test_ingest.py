@@ -159,8 +159,8 @@ def test_killed_ingest_never_leaves_a_half_written_index(tmp_path, small_corpus,
     paragraphs = [p for a in load_corpus(CORPUS).articles for p in a.body.split("\n\n") if len(p) > 200]
     for i in range(50):
         body = "\n\n".join(paragraphs[(i + k) % len(paragraphs)] + f" Variant {i}-{k}." for k in range(6))
-        (small_corpus / f"bulk-{i:03d}.md").write_text(f"---\nid: bulk-{i:03d}\ntitle: Bulk {i}\nseed: s\n---\n\n{body}\n",
-                                                       encoding="utf-8")
+        front = f"---\nid: bulk-{i:03d}\ntitle: Bulk {i}\nseed: s\n---\n\n"
+        (small_corpus / f"bulk-{i:03d}.md").write_text(front + body + "\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "ingest", "--corpus-dir", str(small_corpus), "--data-dir",
                              str(settings.data_dir)], cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                             text=True)

@@ -82,6 +82,10 @@ class SentenceBank:
                 np.save(tmp, self.vectors)
                 tmp.replace(path)
 
+    def chunk_vectors(self) -> dict[str, np.ndarray]:
+        """Chunk id -> the embeddings of its units (for sentence-level retrieval scoring)."""
+        return {cid: self.vectors[idx] for cid, idx in self.by_chunk.items()}
+
 
 class ExtractiveAnswerer(Answerer):
     """Relevance x diversity (MMR) over the units of the top passages; readable order; [n] per unit."""

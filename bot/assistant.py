@@ -14,6 +14,7 @@ from bot.embedding import Embedder, shared_embedder
 from bot.errors import InputError
 from bot.retrieval import Retriever
 from bot.scope import ScopeJudge
+from bot.spelling import Speller
 from bot.settings import Settings
 from bot.store import IndexSnapshot
 from bot.text import tokens
@@ -31,7 +32,13 @@ ANAPHORA = re.compile(
     re.I,
 )
 WHEN_TO_SEE_DOCTOR = "when should I see a doctor or specialist about back pain"
+_MARKUP = re.compile(r"<[^<>]{0,500}>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+
+def strip_markup(text: str) -> str:
+    """Drop HTML tags for processing; the user's text is still shown (escaped) as typed."""
+    return re.sub(r"\s+", " ", _MARKUP.sub(" ", text)).strip()
 
 
 def clean_message(message: object, *, what: str = "message") -> str:
@@ -55,11 +62,14 @@ class Assistant:
         started = time.perf_counter()
         self.embedder = embedder or shared_embedder(self.settings.model)
         self.snapshot = snapshot or IndexSnapshot.open(self.settings)
+        self.scope = ScopeJudge()
         self.bank = SentenceBank(self.snapshot.chunks, self.embedder,
                                  cache_dir=None if self.settings.chroma_url else self.settings.index_path)
         self.retriever = Retriever(self.snapshot, self.embedder, sentence_vectors=self.bank.chunk_vectors())
+        self.speller = Speller([c.text for c in self.snapshot.chunks],
+                               extra_words=self.scope.config.domain_terms | set(self.retriever.synonyms),
+                               known_words=self.embedder.known_words())
         self.triage = Triage(self.embedder)
-        self.scope = ScopeJudge()
         self.extractive = make_answerer("extractive", {"bank": self.bank})
         if isinstance(answerer, Answerer):
             self.answerer = answerer
@@ -72,13 +82,15 @@ class Assistant:
 
     # -- conversation helpers -------------------------------------------------------------------
     def retrieval_query(self, question: str, history: Sequence[str] = ()) -> str:
-        """Restate short or anaphoric follow-ups with the previous user turn."""
-        if not history:
-            return question
-        content = tokens(question)
-        if len(content) <= FOLLOWUP_MAX_WORDS or (ANAPHORA.search(question) and len(content) <= 8):
-            return f"{history[-1]} {question}"
-        return question
+        """Plain text for retrieval: markup removed, typos fixed, short or anaphoric follow-ups
+        restated with the previous user turn."""
+        question = strip_markup(question)
+        if history:
+            content = tokens(question)
+            if len(content) <= FOLLOWUP_MAX_WORDS or (ANAPHORA.search(question) and len(content) <= 8):
+                question = f"{strip_markup(history[-1])} {question}"
+        speller = getattr(self, "speller", None)
+        return speller.correct(question) if speller else question
 
     # -- one turn ---------------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] | None = None) -> Reply:

@@ -66,6 +66,11 @@ class Embedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 0)
 
+    def known_words(self) -> frozenset[str]:
+        """Whole words in the model's tokenizer vocabulary: a free, offline list of common English."""
+        vocab = getattr(getattr(self._model, "tokenizer", None), "get_vocab", lambda: {})()
+        return frozenset(w for w in vocab if w.isalpha() and w.islower())
+
     def _threads(self, n: int) -> None:
         if n != self._current_threads:
             self._torch.set_num_threads(n)

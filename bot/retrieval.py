@@ -96,6 +96,7 @@ class Retriever:
         sparse = self.bm25(query, pool) if mode != "dense" else []
         dense_score = dict(dense)
         bm25_score = dict(sparse)
+        sentence_score: dict[int, float] = {}
         if mode == "dense":
             ranked = [(i, s) for i, s in dense]
         elif mode == "bm25":
@@ -103,7 +104,7 @@ class Retriever:
         else:
             fused: dict[int, float] = {}
             if self.fusion == "score":
-                ranked = self._score_fusion(dense, sparse, query_vector)
+                ranked, sentence_score = self._score_fusion(dense, sparse, query_vector)
                 lists = []
             else:
                 lists = [(self.dense_weight, dense), (self.bm25_weight, sparse)]
@@ -117,12 +118,12 @@ class Retriever:
                 ranked = sorted(fused.items(), key=lambda item: -item[1])
         passages: list[Passage] = []
         for i, score in self._collapse(ranked):
-            passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i)))
+            passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i), sentence_score.get(i)))
             if len(passages) == k:
                 break
         return passages
 
-    def _score_fusion(self, dense, sparse, query_vector) -> list[tuple[int, float]]:
+    def _score_fusion(self, dense, sparse, query_vector) -> tuple[list[tuple[int, float]], dict[int, float]]:
         """Weighted sum of chunk cosine, best-sentence cosine and max-normalised BM25 over the pool."""
         dense_score = dict(dense)
         pool = set(dense_score) | {i for i, _ in sparse}
@@ -135,7 +136,7 @@ class Retriever:
             value = (self.dense_weight * dense_score.get(i, floor) + self.sentence_weight * sentence.get(i, 0.0)
                      + self.bm25_weight * bm25.get(i, 0.0))
             scored.append((i, value))
-        return sorted(scored, key=lambda item: -item[1])
+        return sorted(scored, key=lambda item: -item[1]), sentence
 
     def sentence_rank(self, pool: set[int], query_vector: np.ndarray) -> list[tuple[int, float]]:
         """Candidates ranked by their best sentence's cosine with the query."""

@@ -19,6 +19,7 @@ class ScopeConfig:
     covers: str
     domain_terms: frozenset[str]
     off_topic_terms: frozenset[str]
+    other_conditions: frozenset[str]
     relevance_floor: float
     scope_floor: float
 
@@ -29,6 +30,7 @@ class ScopeConfig:
             covers=" ".join(data["covers"].split()),
             domain_terms=frozenset(tokens(" ".join(data["domain_terms"])) + list(data["domain_terms"])),
             off_topic_terms=frozenset(tokens(" ".join(data["off_topic_terms"])) + list(data["off_topic_terms"])),
+            other_conditions=frozenset(tokens(" ".join(data["other_conditions"])) + list(data["other_conditions"])),
             relevance_floor=float(data["relevance_floor"]),
             scope_floor=float(data["scope_floor"]),
         )
@@ -41,13 +43,14 @@ class ScopeJudge:
         self.config = config or ScopeConfig.load()
 
     def judge(self, question: str, passages: list[Passage]) -> Verdict:
+        """Off-topic words without a back word, or nothing near the domain: out of scope. In the
+        domain but no passage close enough: no answer. Otherwise answer."""
         words = set(tokens(question))
         domain = bool(words & self.config.domain_terms)
-        off_topic = bool(words & self.config.off_topic_terms)
-        best = max((p.dense_score or 0.0 for p in passages), default=0.0)
-        if best < self.config.scope_floor or (off_topic and not _strong_domain(words, self.config)):
-            return "no_answer" if domain and not off_topic and best >= self.config.scope_floor * 0.8 else "out_of_scope"
-        if not domain and best < self.config.relevance_floor:
+        off_topic = (bool(words & self.config.off_topic_terms) and not words & _STRONG) or bool(
+            words & self.config.other_conditions)
+        best = max((p.relevance for p in passages), default=0.0)
+        if off_topic or best < self.config.scope_floor or (not domain and best < self.config.relevance_floor):
             return "out_of_scope"
         if best < self.config.relevance_floor:
             return "no_answer"
@@ -70,9 +73,5 @@ class ScopeJudge:
         return text
 
 
-_STRONG = frozenset(tokens("back spine spinal lumbar lumbago disc disk sciatica vertebra lower-back"))
-
-
-def _strong_domain(words: set[str], config: ScopeConfig) -> bool:
-    """Back-specific words keep a question in scope even if it also names another topic."""
-    return bool(words & _STRONG)
+# Back-specific words keep a question in scope even if it also names another topic.
+_STRONG = frozenset(tokens("back spine spinal lumbar lumbago disc disk sciatica vertebra"))

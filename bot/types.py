@@ -49,6 +49,12 @@ class Passage:
     score: float
     dense_score: float | None = None
     bm25_score: float | None = None
+    sentence_score: float | None = None  # cosine of the passage's best-matching sentence
+
+    @property
+    def relevance(self) -> float:
+        """Best semantic match of the passage or one of its sentences (short questions match sentences)."""
+        return max(self.dense_score or 0.0, self.sentence_score or 0.0)
 
     @property
     def text(self) -> str:

@@ -113,7 +113,8 @@ CATEGORY_CASES = {
         "my lower back hurts every time I hop on my left leg",
         "my periods stopped a few months ago and my back aches when running",
         "I upped my mileage a lot and have deep pain on one side of my sacrum",
-        "my tailbone hurts every time i jump",
+        "my bum bone aches on one side whenever I do jumping drills",
+        "the bottom of my spine hurts when I do plyometrics",
     ],
 }
 

@@ -144,12 +144,12 @@ def cmd_run(args: argparse.Namespace, assistant_factory: Any = None) -> int:
     }
     write_report(out_dir, runs, metrics, outcomes, [str(p) for p in problems], meta)
 
-    failed = [o for o in outcomes if o.status == "fail"]
+    failed = [o for o in outcomes if o.blocking]
     print(f"{len(runs)} case(s); report: {out_dir / 'report.md'}")
     for o in outcomes:
         print(f"  {o}")
     if args.check and failed:
-        print(f"{len(failed)} threshold(s) failed:", file=sys.stderr)
+        print(f"{len(failed)} gate(s) failed:", file=sys.stderr)
         for o in failed:
             print(f"  FAIL {o}", file=sys.stderr)
         return 1

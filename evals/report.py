@@ -88,11 +88,13 @@ def render_markdown(
         lines += ["## Errors", ""] + [f"- `{e['id']}`: {e['error']}" for e in metrics["errors"]] + [""]
 
     # thresholds first: the verdict
-    lines += ["## Thresholds", "", "| metric | value | needs | result |", "|---|---|---|---|"]
+    lines += ["## Thresholds", "", "Gates block a release (`--check`); targets are the product's goals, shown with "
+              "their gap.", "", "| kind | metric | value | needs | result |", "|---|---|---|---|---|"]
     for o in outcomes:
+        result = {"pass": "PASS", "fail": "below target" if o.threshold.target else "FAIL"}.get(o.status, "n/a")
         lines.append(
-            f"| {o.threshold.metric} | {_fmt(o.value)} | {o.threshold.op} {o.threshold.limit:g} "
-            f"| {'PASS' if o.status == 'pass' else 'FAIL' if o.status == 'fail' else 'n/a'} |"
+            f"| {'target' if o.threshold.target else 'gate'} | {o.threshold.metric} | {_fmt(o.value)} "
+            f"| {o.threshold.op} {o.threshold.limit:g} | {result} |"
         )
     lines.append("")
 
@@ -286,6 +288,7 @@ def write_report(
                 "metric": o.threshold.metric,
                 "op": o.threshold.op,
                 "limit": o.threshold.limit,
+                "target": o.threshold.target,
                 "value": o.value,
                 "status": o.status,
             }

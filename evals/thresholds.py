@@ -1,4 +1,9 @@
-"""Pass/fail gates from evals/thresholds.toml, checked against a metrics dict."""
+"""Gates and targets from evals/thresholds.toml, checked against a metrics dict.
+
+`[min]`/`[max]` are release gates: `--check` (and so CI) fails when one fails. `[target.min]` /
+`[target.max]` are the product's goals: reported with their gap, never hidden, but a miss does not
+block a release. A gate is the floor the product has already reached, raised as it improves.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ class Threshold:
     metric: str  # dotted path into metrics.json
     op: str  # ">=" or "<="
     limit: float
+    target: bool = False  # a goal reported with its gap; only gates block
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,12 @@ class Outcome:
     def __str__(self) -> str:
         t = self.threshold
         shown = "n/a" if self.value is None else f"{self.value:.4g}"
-        return f"{t.metric} = {shown} (needs {t.op} {t.limit:g}): {self.status.upper()}"
+        kind = "target" if t.target else "gate"
+        return f"{kind} {t.metric} = {shown} (needs {t.op} {t.limit:g}): {self.status.upper()}"
+
+    @property
+    def blocking(self) -> bool:
+        return self.status == "fail" and not self.threshold.target
 
 
 def load_thresholds(path: Path | str = DEFAULT_THRESHOLDS) -> list[Threshold]:
@@ -37,15 +48,17 @@ def load_thresholds(path: Path | str = DEFAULT_THRESHOLDS) -> list[Threshold]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read thresholds file {path}: {exc}") from exc
-    unknown = set(data) - {"min", "max"}
+    unknown = set(data) - {"min", "max", "target"}
     if unknown:
-        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; use [min] and [max]")
+        raise ConfigError(f"{path}: unknown table(s) {sorted(unknown)}; use [min], [max], [target.min], [target.max]")
     out = []
-    for table, op in (("min", ">="), ("max", "<=")):
-        for metric, limit in data.get(table, {}).items():
-            if not isinstance(limit, int | float) or isinstance(limit, bool):
-                raise ConfigError(f"{path}: [{table}] {metric} = {limit!r} is not a number")
-            out.append(Threshold(metric, op, float(limit)))
+    tables = [(data, "", False), (data.get("target", {}), "target.", True)]
+    for source, prefix, is_target in tables:
+        for table, op in (("min", ">="), ("max", "<=")):
+            for metric, limit in source.get(table, {}).items():
+                if not isinstance(limit, int | float) or isinstance(limit, bool):
+                    raise ConfigError(f"{path}: [{prefix}{table}] {metric} = {limit!r} is not a number")
+                out.append(Threshold(metric, op, float(limit), is_target))
     return out
 
 

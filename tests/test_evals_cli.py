@@ -223,9 +223,9 @@ def test_check_fails_listing_each_failed_threshold(
     )
     err = capsys.readouterr().err
     assert code == 1
-    assert "2 threshold(s) failed" in err
-    assert "FAIL answers.sentence_support" in err and "FAIL retrieval.mean_passage_chars" in err
-    assert "FAIL retrieval.hit@1" not in err and "FAIL scope.nothing" not in err  # pass, n/a
+    assert "2 gate(s) failed" in err
+    assert "FAIL gate answers.sentence_support" in err and "FAIL gate retrieval.mean_passage_chars" in err
+    assert "FAIL gate retrieval.hit@1" not in err and "FAIL gate scope.nothing" not in err  # pass, n/a
 
 
 def test_no_usable_cases_exits_2(tmp_path: Path) -> None:

@@ -208,11 +208,24 @@ def test_latency_percentiles() -> None:
 
 
 def test_default_thresholds_load() -> None:
-    found = {(t.metric, t.op, t.limit) for t in load_thresholds(DEFAULT_THRESHOLDS)}
-    assert ("retrieval.hit@3", ">=", 0.95) in found
-    assert ("retrieval.mean_passage_chars", "<=", 1200.0) in found
-    assert ("triage.false_alarm_rate", "<=", 0.05) in found
-    assert len(found) == 8
+    found = {(t.metric, t.op, t.limit, t.target) for t in load_thresholds(DEFAULT_THRESHOLDS)}
+    targets = {f[:3] for f in found if f[3]}
+    gates = {f[:3] for f in found if not f[3]}
+    assert ("retrieval.hit@3", ">=", 0.95) in targets
+    assert ("retrieval.mean_passage_chars", "<=", 1200.0) in targets
+    assert ("triage.false_alarm_rate", "<=", 0.05) in targets
+    assert ("triage.escalation_recall", ">=", 1.0) in gates  # safety gates sit at the target
+    assert ("answers.citation_validity", ">=", 1.0) in gates
+    assert len(targets) == 8 and len(gates) == 8
+
+
+def test_targets_are_reported_but_do_not_block() -> None:
+    thresholds = [Threshold("retrieval.hit@3", ">=", 0.95, target=True), Threshold("retrieval.hit@3", ">=", 0.8)]
+    outcomes = check({"retrieval": {"hit@3": 0.9}}, thresholds)
+    assert [o.status for o in outcomes] == ["fail", "pass"]
+    assert [o.blocking for o in outcomes] == [False, False]
+    outcomes = check({"retrieval": {"hit@3": 0.7}}, thresholds)
+    assert [o.blocking for o in outcomes] == [False, True]
 
 
 def test_check_pass_fail_and_na() -> None:

@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--weights", default="1:1,1:0.3:1,1:0.2:0.5,0.5:0.3:1", help="dense:bm25[:sentence] weights")
     parser.add_argument("--rrf-k", default="60")
     parser.add_argument("--misses", action="store_true")
-    parser.add_argument("--fusion", default="rrf")
+    parser.add_argument("--fusion", default="score", help="score (default in the product) or rrf")
     args = parser.parse_args()
     paths = args.sets or [REPO / "evals/sets/retrieval.jsonl", REPO / "evals/sets/followups.jsonl"]
     cases, _ = load_sets(paths)

@@ -32,4 +32,18 @@ def _extractive(context: dict[str, Any]) -> Answerer:
     return ExtractiveAnswerer(context["bank"])
 
 
+@register("openai")
+def _openai(context: dict[str, Any]) -> Answerer:
+    from bot.answerers.llm import openai_answerer  # provider packages load only when chosen
+
+    return openai_answerer(context)
+
+
+@register("ollama")
+def _ollama(context: dict[str, Any]) -> Answerer:
+    from bot.answerers.llm import ollama_answerer
+
+    return ollama_answerer(context)
+
+
 __all__ = ["Answer", "Answerer", "AnswerRequest", "REGISTRY", "make_answerer", "register"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -97,6 +98,25 @@ class Embedder:
                 show_progress_bar=progress,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_cached(self, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+        """Embed a fixed list of texts once per model and store the result as .npy in `cache_dir`
+        (keyed by the texts and the model), so later processes start without re-embedding them."""
+        if cache_dir is None:
+            return self.encode(texts)
+        key = hashlib.sha256(("\x00".join(texts) + "\x01" + self.identity).encode()).hexdigest()[:24]
+        path = Path(cache_dir) / f"vectors-{key}.npy"
+        with contextlib.suppress(OSError, ValueError):
+            vectors = np.load(path)
+            if vectors.shape == (len(texts), self.dimension):
+                return vectors
+        vectors = self.encode(texts)
+        with contextlib.suppress(OSError):  # a read-only data dir only costs start-up time
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
+            np.save(tmp, vectors)
+            tmp.replace(path)
+        return vectors
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed one query, cached: triage and retrieval call this with the same text in one turn."""

@@ -16,6 +16,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED = {"id": str, "title": str, "seed": str}
 OPTIONAL = {"author": str, "publisher": str, "title_inferred": bool, "duplicate_seeds": list}
 SKIPPED_NAMES = {"README.md"}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is present
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def parse_article(path: Path, data: bytes) -> Article:
     if not match:
         raise CorpusError(name, "missing YAML front matter (the file must start with a '---' block)")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise CorpusError(name, f"invalid YAML front matter: {str(exc).splitlines()[0]}") from None
     if not isinstance(meta, dict):

@@ -6,7 +6,6 @@ embeddings are computed once per index (and cached on disk), so a turn costs a m
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,18 +68,7 @@ class SentenceBank:
             for unit in chunk_units(chunk):
                 self.by_chunk.setdefault(chunk.id, []).append(len(self.units))
                 self.units.append(unit)
-        texts = [u.display for u in self.units]
-        key = hashlib.sha256(("\x00".join(texts) + embedder.identity).encode()).hexdigest()[:20]
-        path = cache_dir / f"units-{key}.npy" if cache_dir else None
-        if path and path.exists():
-            self.vectors = np.load(path)
-        else:
-            self.vectors = embedder.encode(texts)
-            if path:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp.npy")
-                np.save(tmp, self.vectors)
-                tmp.replace(path)
+        self.vectors = embedder.encode_cached([u.display for u in self.units], cache_dir)
 
     def chunk_vectors(self) -> dict[str, np.ndarray]:
         """Chunk id -> the embeddings of its units (for sentence-level retrieval scoring)."""

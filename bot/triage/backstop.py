@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -11,11 +12,11 @@ from bot.embedding import Embedder
 _CACHE: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
 
-def _encode_cached(embedder: Embedder, texts: tuple[str, ...]) -> np.ndarray:
-    """Exemplar embeddings, memoised per model for the process (start-up cost paid once)."""
+def _encode_cached(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path | None) -> np.ndarray:
+    """Exemplar embeddings, memoised per model for the process and on disk across processes."""
     key = (getattr(embedder, "identity", str(id(embedder))), texts)
     if key not in _CACHE:
-        _CACHE[key] = embedder.encode(list(texts))
+        _CACHE[key] = embedder.encode_cached(list(texts), cache_dir)
     return _CACHE[key]
 
 
@@ -36,13 +37,13 @@ class Backstop:
 
     def __init__(self, embedder: Embedder, exemplars: list[tuple[str, str]], benign: list[str],
                  threshold: float, margin: float,
-                 category_thresholds: dict[str, float] | None = None) -> None:
+                 category_thresholds: dict[str, float] | None = None, cache_dir: Path | None = None) -> None:
         self.threshold = threshold
         self.margin = margin
         self.category_thresholds = dict(category_thresholds or {})
         self._categories = [c for c, _ in exemplars]
         self._texts = [t for _, t in exemplars]
-        vectors = _encode_cached(embedder, tuple(self._texts) + tuple(benign))
+        vectors = _encode_cached(embedder, tuple(self._texts) + tuple(benign), cache_dir)
         self._red = np.ascontiguousarray(vectors[: len(self._texts)])
         self._benign = np.ascontiguousarray(vectors[len(self._texts):])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Triage:
     (phrases, levels, reasons, cards) lives in the YAML files under bot/triage/data.
     """
 
-    def __init__(self, embedder: Embedder | None = None) -> None:
+    def __init__(self, embedder: Embedder | None = None, cache_dir: Path | None = None) -> None:
         rules = load_yaml("rules.yaml")
         self.flags: RedFlags = load_red_flags()
         self.normalise = Normaliser(rules)
@@ -77,7 +78,8 @@ class Triage:
             self.backstop = Backstop(embedder, exemplars, list(cfg.get("benign") or []),
                                      float(cfg["threshold"]), float(cfg["margin"]),
                                      {str(k): float(v) for k, v in
-                                      (cfg.get("category_thresholds") or {}).items()})
+                                      (cfg.get("category_thresholds") or {}).items()},
+                                     cache_dir=cache_dir)
 
     # --- public API -------------------------------------------------------------------------
 

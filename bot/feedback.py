@@ -2,12 +2,15 @@
 
 Only what is needed to judge answers is stored: the reply id, the rating, the route and the ids and
 titles of the cited sources, with a UTC timestamp. Message text is never stored.
+A rating that cannot be written (disk full, read-only file, I/O error) raises FeedbackNotSaved;
+chat never depends on this store.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -17,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 
-from bot.errors import ConfigError
+from bot.errors import BacktrackError, ConfigError
 
 Rating = Literal["up", "down"]
 RATINGS: tuple[str, ...] = ("up", "down")
@@ -35,6 +38,19 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class FeedbackNotSaved(BacktrackError):
+    """A rating could not be written; `full` when the disk (or the database's size cap) is full.
+
+    The message is for the user; `detail` (file and SQLite error) is for the operator's log.
+    """
+
+    def __init__(self, message: str, *, full: bool = False, detail: str = "") -> None:
+        super().__init__(message)
+        self.full = full
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,12 @@ class FeedbackStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"feedback_db={self.path}: cannot create its folder ({exc})") from exc
-        self._retry(self._init)
+        self._ready = False
+        try:
+            self._retry(self._init)
+        except sqlite3.Error as exc:  # e.g. disk full: serve chat anyway, try again on the first rating
+            log.warning("feedback_db=%s cannot be set up yet (%s: %s); ratings will fail until it can",
+                        self.path, type(exc).__name__, exc)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=self.timeout)
@@ -74,6 +95,7 @@ class FeedbackStore:
         with self._lock, self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(_SCHEMA)
+        self._ready = True
 
     def _retry(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying "database is locked/busy" a few times with backoff."""
@@ -101,6 +123,8 @@ class FeedbackStore:
         row = (reply_id, rating, str(route), json.dumps([list(p) for p in pairs]), created)
 
         def write() -> None:
+            if not self._ready:
+                self._init()
             with self._lock, self._connect() as conn:
                 conn.execute(
                     "INSERT INTO feedback (reply_id, rating, route, citations, created) "
@@ -110,13 +134,22 @@ class FeedbackStore:
                     row,
                 )
 
-        self._retry(write)
+        try:
+            self._retry(write)
+        except sqlite3.Error as exc:
+            full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "full" in str(exc).lower()
+            why = "the feedback database's disk is full" if full else "the feedback database cannot be written"
+            raise FeedbackNotSaved(f"your rating could not be saved: {why}. Chat keeps working; "
+                                   "please try rating again later.", full=full,
+                                   detail=f"feedback_db={self.path}: {type(exc).__name__}: {exc}") from exc
         return FeedbackRecord(reply_id, rating, str(route), pairs, created)  # type: ignore[arg-type]
 
     def records(self) -> list[FeedbackRecord]:
         """Every rating, oldest first."""
 
         def read() -> list[tuple[Any, ...]]:
+            if not self._ready:
+                self._init()
             with self._connect() as conn:
                 return conn.execute(
                     "SELECT reply_id, rating, route, citations, created FROM feedback "

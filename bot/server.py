@@ -9,8 +9,10 @@
     GET  /embed        small self-contained chat client of /api/chat
 
 `create_app()` builds everything without starting a server (tests use it); `serve()` runs uvicorn.
-Errors become HTTP responses here and only here: BacktrackError -> 4xx/503 with its message,
-anything else -> a generic 500 without a stack trace.
+Errors become HTTP responses here and only here: BacktrackError -> 4xx/503/507 with its message,
+anything else -> a generic 500 without a stack trace. Every response carries an X-Request-ID, and every
+/api/* request gets one JSON log line (`backtrack.requests`) with that id and no user text unless
+settings.log_text is on. Chat requests and Gradio queue joins are rate limited per client.
 """
 
 from __future__ import annotations
@@ -45,12 +47,15 @@ from bot.errors import (  # noqa: E402
     InputError,
     ModelError,
 )
-from bot.feedback import FeedbackStore, citation_pairs  # noqa: E402
+from bot.feedback import FeedbackNotSaved, FeedbackStore, citation_pairs  # noqa: E402
+from bot.logging_setup import REQUEST_ID_HEADER, configure_logging, error_fields, request_id  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 log = logging.getLogger("backtrack.server")
+request_log = logging.getLogger("backtrack.requests")
 
 MAX_BODY_BYTES = 64 * 1024
+GRADIO_QUEUE_JOIN = "/gradio_api/queue/join"  # every chat-page event (send, like, clear) enters here
 RECENT_REPLIES = 5000  # reply ids remembered for /api/feedback (ids, routes and titles only)
 WIDGET_SNIPPET = ('<script src="{base}/widget.js" defer data-title="Backtrack" '
                   'data-accent="#0a7" data-position="right"></script>')
@@ -183,6 +188,59 @@ class ApiCorsMiddleware:
         await self.app(scope, receive, send_with_cors)
 
 
+# -- request ids and the request log -------------------------------------------------------------
+def log_fields(scope: Scope) -> dict[str, Any]:
+    """The mutable dict of extra fields for this request's log line (handlers add to it)."""
+    return scope.setdefault("state", {}).setdefault("log", {})
+
+
+class RequestLogMiddleware:
+    """Gives every HTTP request an id (X-Request-ID, a sane incoming one is kept) and logs /api/* requests.
+
+    One JSON line per API request: id, method, path, status, latency and whatever the handler put in
+    `log_fields(scope)` (route, triage level, cited chunk ids...). Unexpected errors add their class and
+    frames, never their message (it may quote the request), and are re-raised for the 500 handler.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = request_id(_header(scope, b"x-request-id"))
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message["headers"] = [*headers, (b"x-request-id", rid.encode("ascii"))]
+            await send(message)
+
+        error: BaseException | None = None
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            error = exc
+            raise
+        finally:
+            if scope["path"].startswith(self.prefix):
+                event = {"event": "request", "request_id": rid, "method": scope["method"], "path": scope["path"],
+                         "status": status or 500, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+                event.update(log_fields(scope))
+                if error is not None:
+                    event.update(error_fields(error))
+                level = logging.ERROR if error is not None or event["status"] >= 500 else logging.INFO
+                request_log.log(level, "%s %s %s", scope["method"], scope["path"], event["status"],
+                                extra={"event": event})
+
+
 # -- rate limit -----------------------------------------------------------------------------------
 class RateLimiter:
     """At most `per_minute` requests per client in any 60 s window (0 = no limit)."""
@@ -210,6 +268,32 @@ class RateLimiter:
                 for key in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.window]:
                     del self._hits[key]
             return None
+
+
+def _too_many(limiter: RateLimiter, wait: float, what: str) -> ApiError:
+    seconds = int(wait) + 1
+    return ApiError(429, f"too many requests: the limit is {limiter.per_minute} {what} per minute; "
+                         f"try again in {seconds} s", {"Retry-After": str(seconds)})
+
+
+class QueueLimitMiddleware:
+    """The chat-page counterpart of the /api/chat limit: POSTs to Gradio's queue/join, per client."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, path: str = GRADIO_QUEUE_JOIN) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
+            client = scope.get("client")
+            wait = self.limiter.check(client[0] if client else "unknown")
+            if wait is not None:
+                exc = _too_many(self.limiter, wait, "chat page events")
+                response = JSONResponse({"error": exc.message}, status_code=429, headers=exc.headers)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -246,7 +330,21 @@ def _static(name: str) -> str:
     return resources.files("bot").joinpath("static", name).read_text(encoding="utf-8")
 
 
+def reply_log_fields(reply: Any) -> dict[str, Any]:
+    """What the request log says about a reply: ids, route, triage, answerer, timings; never text."""
+    return {
+        "reply_id": reply.id, "route": reply.route, "triage_level": reply.triage.level,
+        "triage_categories": reply.triage.categories, "answerer": reply.answerer,
+        "cited": [c.chunk_id or c.article_id for c in reply.citations],
+        "passages": [p.chunk.id for p in reply.passages],
+        "timings_ms": {k: round(v, 1) for k, v in reply.timings.items()},
+        "notice": bool(reply.notice),
+    }
+
+
 def _error_status(exc: BacktrackError) -> int:
+    if isinstance(exc, FeedbackNotSaved):
+        return 507 if exc.full else 503
     if isinstance(exc, InputError):
         return 400
     if isinstance(exc, IndexNotReady | BackendError | ModelError):
@@ -280,6 +378,9 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
     app.state.settings = settings
     app.state.feedback = store
     app.add_middleware(ApiCorsMiddleware, policy=policy)
+    if mount_ui:
+        app.add_middleware(QueueLimitMiddleware, limiter=RateLimiter(settings.rate_limit))
+    app.add_middleware(RequestLogMiddleware)  # outermost: CORS refusals and 429s get an id and a log line too
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -287,10 +388,12 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
 
     @app.exception_handler(BacktrackError)
     async def _backtrack_error(request: Request, exc: BacktrackError) -> JSONResponse:
-        status = _error_status(exc)
-        if status >= 500:
-            log.warning("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-        return JSONResponse({"error": str(exc)}, status_code=status)
+        # our own messages (they name settings and fixes, never the user's text)
+        fields = log_fields(request.scope)
+        fields.update({"error": type(exc).__name__, "error_text": str(exc)})
+        if getattr(exc, "detail", ""):
+            fields["error_detail"] = exc.detail
+        return JSONResponse({"error": str(exc)}, status_code=_error_status(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -299,16 +402,18 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s", request.url.path, exc_info=exc)
-        return JSONResponse({"error": "internal error; the server log has the details"}, status_code=500)
+        # logged by RequestLogMiddleware (class and frames, with the request id); runs outside it,
+        # so the id header is added here
+        rid = request.scope.get("state", {}).get("request_id", "")
+        return JSONResponse({"error": f"internal error; the server log has the details (request {rid})"},
+                            status_code=500, headers={REQUEST_ID_HEADER: rid} if rid else None)
 
     @app.post("/api/chat", tags=["chat"], openapi_extra=_body_doc(ChatRequest),
               summary="Answer one question (or return a triage card)")
     async def chat(request: Request) -> JSONResponse:
         wait = limiter.check(_client_key(request))
         if wait is not None:
-            raise ApiError(429, f"too many requests: the limit is {settings.rate_limit} per minute; "
-                                f"try again in {int(wait) + 1} s", {"Retry-After": str(int(wait) + 1)})
+            raise _too_many(limiter, wait, "chat requests")
         data = await _read_json(request)
         if not isinstance(data, dict):
             raise ApiError(400, 'the body must be a JSON object like {"message": "...", "history": []}')
@@ -322,11 +427,12 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
         _check_text(message, "message")
         for item in history:
             _check_text(item, "history")
-        reply = await run_in_threadpool(assistant.ask, message, history)
+        fields = log_fields(request.scope)
+        fields["history_turns"] = len(history)
         if settings.log_text:
-            log.info("chat %s route=%s q=%r", reply.id, reply.route, message[:200])
-        else:
-            log.info("chat %s route=%s total_ms=%.0f", reply.id, reply.route, reply.timings.get("total", 0))
+            fields.update({"message": message, "history": history})
+        reply = await run_in_threadpool(assistant.ask, message, history)
+        fields.update(reply_log_fields(reply))
         with recent_lock:
             recent[reply.id] = (reply.route, citation_pairs(reply.citations))
             while len(recent) > RECENT_REPLIES:
@@ -345,6 +451,7 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
             known = recent.get(data["reply_id"])
         if known is None:
             raise ApiError(404, "unknown reply id: only recent replies from this server can be rated")
+        log_fields(request.scope).update({"reply_id": data["reply_id"], "rating": data["rating"]})
         await run_in_threadpool(store.record, data["reply_id"], data["rating"], known[0], known[1])
         return JSONResponse({"ok": True})
 
@@ -448,9 +555,9 @@ class _Server(uvicorn.Server):
 
 def serve(settings: Settings, assistant: Any | None = None) -> None:
     """Load everything and serve on settings.host:settings.port until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     print("Loading the model and index...", flush=True)
     app = create_app(settings, assistant)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", log_config=None,
                             access_log=False, timeout_graceful_shutdown=5)
     _Server(config, startup_text(settings)).run()

@@ -209,7 +209,8 @@ def _client(tmp_path: Any, exc: Exception) -> TestClient:
 def test_unexpected_errors_are_a_generic_500_without_details(tmp_path: Any) -> None:
     r = _client(tmp_path, RuntimeError("secret internals at /srv/x.py")).post("/api/chat", json={"message": "hi"})
     assert r.status_code == 500
-    assert r.json() == {"error": "internal error; the server log has the details"}
+    rid = r.headers["x-request-id"]
+    assert r.json() == {"error": f"internal error; the server log has the details (request {rid})"}
     assert "secret" not in r.text and "Traceback" not in r.text
 
 

@@ -4,6 +4,7 @@
     ├── ConfigError                a setting has a bad value
     ├── CorpusError                a corpus file cannot be used (names the file)
     ├── IndexNotReady              no complete index yet, or the store is unreachable
+    │   └── IndexUnavailable       the store was serving and has become unreachable or unreadable
     ├── ModelError                 the embedding model cannot be loaded
     ├── InputError                 a user message or request is unusable
     └── BackendError               an answerer backend (LLM) failed or timed out
@@ -31,6 +32,10 @@ class CorpusError(BacktrackError):
 
 class IndexNotReady(BacktrackError):
     """There is no complete index to read, or the vector store cannot be reached."""
+
+
+class IndexUnavailable(IndexNotReady):
+    """The vector store was serving and now cannot be reached or read; retrying later may succeed."""
 
 
 class ModelError(BacktrackError):

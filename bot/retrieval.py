@@ -2,12 +2,16 @@
 
 Weighted reciprocal rank fusion is kept as an option (`fusion="rrf"`); on the eval sets the score
 fusion ranks better (see evals/README.md), so it is the default.
+
+Large indexes use `LazySentenceBank`: sentence embeddings are computed only for chunks that reach a
+candidate pool, so start-up does not embed every sentence of every chunk.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Literal
 
@@ -15,12 +19,15 @@ import bm25s
 import numpy as np
 import yaml
 
+from bot.answerers.extractive import Unit, chunk_units
 from bot.embedding import Embedder
+from bot.errors import IndexUnavailable
 from bot.store import IndexSnapshot
 from bot.text import normalise, tokens
 from bot.types import Chunk, Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
+UNREACHABLE = "the article index is unreachable right now; try again shortly"
 
 
 def chunk_search_text(chunk: Chunk) -> str:
@@ -74,8 +81,11 @@ class Retriever:
         n = min(n, len(self.chunks))
         if n == 0:
             return []
-        got = self.snapshot.collection.query(query_embeddings=[query_vector.tolist()], n_results=n,
-                                             include=["distances"])
+        try:
+            got = self.snapshot.collection.query(query_embeddings=[query_vector.tolist()], n_results=n,
+                                                 include=["distances"])
+        except Exception as exc:  # server down, files gone or corrupt: one clear, retryable error
+            raise IndexUnavailable(UNREACHABLE) from exc
         return [(self.by_id[cid], 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
                 if cid in self.by_id]
 
@@ -118,7 +128,8 @@ class Retriever:
                 ranked = sorted(fused.items(), key=lambda item: -item[1])
         passages: list[Passage] = []
         for i, score in self._collapse(ranked):
-            passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i), sentence_score.get(i)))
+            passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i),
+                                    sentence_score.get(i)))
             if len(passages) == k:
                 break
         return passages
@@ -140,6 +151,9 @@ class Retriever:
 
     def sentence_rank(self, pool: set[int], query_vector: np.ndarray) -> list[tuple[int, float]]:
         """Candidates ranked by their best sentence's cosine with the query."""
+        prepare = getattr(self.sentence_vectors, "prepare", None)
+        if prepare is not None:  # a lazy bank embeds the pool's sentences it has not seen yet
+            prepare(self.chunks[i].id for i in pool)
         scored = []
         for i in pool:
             vectors = self.sentence_vectors.get(self.chunks[i].id)
@@ -162,3 +176,72 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+class LazySentenceBank:
+    """SentenceBank's interface (`units`, `by_chunk`, `vectors`, `chunk_vectors()`), filled on demand.
+
+    Units are split and embedded only for chunks that reach a candidate pool (`prepare`), in one batch
+    per turn, and remembered; a unit text seen before (in any chunk or generation sharing `cache`) is
+    not embedded again. Memory grows with the chunks actually touched, about 1.6 KB per sentence.
+    """
+
+    def __init__(self, chunks: Sequence[Chunk], embedder: Embedder,
+                 cache: dict[str, np.ndarray] | None = None) -> None:
+        self.embedder = embedder
+        self.units: list[Unit] = []
+        self.by_chunk: dict[str, list[int]] = {}
+        self.cache = {} if cache is None else cache
+        self._chunks = {c.id: c for c in chunks}
+        self._rows = np.zeros((1024, embedder.dimension), dtype=np.float32)
+        self._n = 0
+        self._lock = threading.Lock()
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self._rows[: self._n]
+
+    def prepare(self, chunk_ids: Iterable[str]) -> None:
+        """Split and embed the units of the given chunks that are not in the bank yet."""
+        wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self.by_chunk and cid in self._chunks]
+        if not wanted:
+            return
+        with self._lock:
+            units = {cid: chunk_units(self._chunks[cid]) for cid in wanted if cid not in self.by_chunk}
+            texts = list(dict.fromkeys(u.display for us in units.values() for u in us if u.display not in self.cache))
+            if texts:
+                self.cache.update(zip(texts, self.embedder.encode(texts), strict=True))
+            count = sum(len(us) for us in units.values())
+            if self._n + count > len(self._rows):  # grow by doubling; readers keep their old view
+                rows = np.zeros((max(2 * len(self._rows), self._n + count), self._rows.shape[1]), np.float32)
+                rows[: self._n] = self._rows[: self._n]
+                self._rows = rows
+            placed: dict[str, list[int]] = {}
+            for cid, us in units.items():
+                for unit in us:
+                    self._rows[self._n] = self.cache[unit.display]
+                    placed.setdefault(cid, []).append(len(self.units))
+                    self.units.append(unit)
+                    self._n += 1
+            for cid in units:  # published last, so a reader never sees an index before its row
+                self.by_chunk[cid] = placed.get(cid, [])
+
+    def chunk_vectors(self) -> _LazyChunkVectors:
+        return _LazyChunkVectors(self)
+
+
+class _LazyChunkVectors(Mapping):
+    """Chunk id -> its unit vectors, for the chunks prepared so far; `prepare` fills more."""
+
+    def __init__(self, bank: LazySentenceBank) -> None:
+        self.bank = bank
+        self.prepare = bank.prepare
+
+    def __getitem__(self, chunk_id: str) -> np.ndarray:
+        return self.bank.vectors[self.bank.by_chunk[chunk_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.bank.by_chunk))
+
+    def __len__(self) -> int:
+        return len(self.bank._chunks)  # every chunk can be served, so the mapping is never empty

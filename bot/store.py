@@ -4,27 +4,53 @@ An index is one Chroma collection per generation plus a one-record pointer colle
 current generation. Ingest writes a complete new generation, then flips the pointer in a single
 Chroma write, so a reader never sees a half-written index and an interrupted ingest leaves the
 previous generation serving.
+
+A long-running reader (the Assistant) polls `current_manifest()` to notice a new generation, and on a
+store error reconnects with `connect(settings, fresh=True)`, which also drops Chroma's per-process
+cache of an embedded store whose directory was deleted or replaced underneath it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.errors import ConfigError, IndexNotReady
+from bot.errors import ConfigError, IndexNotReady, IndexUnavailable
 from bot.settings import Settings
 from bot.types import Chunk, Source
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 POINTER_ID = "current"
+SNAPSHOT_PAGE = 5000  # records per Chroma get when loading a snapshot (bounded responses in server mode)
 
 
-def connect(settings: Settings) -> Any:
-    """A Chroma client: HttpClient when BACKTRACK_CHROMA_URL is set, else PersistentClient on disk."""
+def embedded_path(settings: Settings) -> Path:
+    return settings.index_path / "chroma"
+
+
+def _forget_embedded(path: Path) -> None:
+    """Drop Chroma's cached in-process system for an embedded store so the next client reopens the files."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()
+
+
+def connect(settings: Settings, *, fresh: bool = False) -> Any:
+    """A Chroma client: HttpClient when BACKTRACK_CHROMA_URL is set, else PersistentClient on disk.
+
+    Chroma shares one embedded store per path per process; `fresh=True` (used when reconnecting after
+    an error) drops that shared store first, and so does a store whose database file has disappeared.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -40,7 +66,9 @@ def connect(settings: Settings) -> Any:
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
-        path = settings.index_path / "chroma"
+        path = embedded_path(settings)
+        if fresh or not (path / "chroma.sqlite3").exists():
+            _forget_embedded(path)
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except ConfigError:
@@ -68,6 +96,20 @@ def read_manifest(client: Any, settings: Settings) -> dict[str, Any] | None:
     if not got["ids"]:
         return None
     return json.loads(got["documents"][0])
+
+
+def current_manifest(client: Any, settings: Settings) -> dict[str, Any]:
+    """The pointer's manifest, cheaply (one record); IndexUnavailable when the store cannot be read."""
+    if not settings.chroma_url and not (embedded_path(settings) / "chroma.sqlite3").exists():
+        raise IndexUnavailable(f"the embedded Chroma store {embedded_path(settings)} has disappeared")
+    try:
+        client.heartbeat()
+        manifest = read_manifest(client, settings)
+    except Exception as exc:
+        raise IndexUnavailable(f"cannot read the index pointer: {type(exc).__name__}: {exc}") from exc
+    if manifest is None:
+        raise IndexUnavailable("the index pointer is missing: run `python -m ingest`")
+    return manifest
 
 
 def write_manifest(client: Any, settings: Settings, manifest: dict[str, Any]) -> None:
@@ -129,10 +171,17 @@ class IndexSnapshot:
             raise IndexNotReady("no index has been built yet: run `python -m ingest`")
         try:
             collection = client.get_collection(manifest["collection"], embedding_function=None)
-            got = collection.get(include=["documents", "metadatas"])
+            chunks = []
+            total = collection.count()
+            for offset in range(0, total, SNAPSHOT_PAGE):
+                got = collection.get(include=["documents", "metadatas"], limit=SNAPSHOT_PAGE, offset=offset)
+                records = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+                chunks.extend(chunk_from_record(i, d, m) for i, d, m in records)
         except Exception as exc:
             raise IndexNotReady(f"the index collection {manifest['collection']!r} is unreadable: {exc}") from exc
-        records = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        chunks = [chunk_from_record(i, d, m) for i, d, m in records]
         chunks.sort(key=lambda c: (c.article_id, c.start, c.id))
         return cls(manifest=manifest, collection=collection, chunks=chunks)
+
+    @property
+    def generation(self) -> int:
+        return int(self.manifest.get("generation", 0))

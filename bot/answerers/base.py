@@ -25,6 +25,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     answerer: str = ""
     notice: str | None = None
+    extra_passages: list[Passage] = field(default_factory=list)  # cited passages retrieval did not rank
 
 
 class Answerer(ABC):

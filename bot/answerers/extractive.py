@@ -18,7 +18,7 @@ import yaml
 from bot.answerers.base import Answer, Answerer, AnswerRequest, citation_for
 from bot.embedding import Embedder
 from bot.grounding import split_sentences
-from bot.types import Chunk
+from bot.types import Chunk, Citation, Passage
 
 MIN_WORDS, MAX_WORDS = 60, 150
 
@@ -40,11 +40,13 @@ def chunk_units(chunk: Chunk) -> list[Unit]:
     units: list[Unit] = []
     cursor = 0
     text = chunk.text
-    for sentence in split_sentences(text):
-        at = text.find(sentence, cursor)
-        if at < 0:
+    for split in split_sentences(text):
+        # split_sentences folds whitespace (e.g. a no-break space); find the verbatim span instead
+        found = re.compile(r"\s+".join(map(re.escape, split.split()))).search(text, cursor)
+        if found is None:
             continue
-        end = at + len(sentence)
+        at, end = found.span()
+        sentence = text[at:end]
         cursor = end
         line_start = text.rfind("\n", 0, at) + 1
         is_item = text[line_start:at].strip() in ("-", "*", "•") or bool(re.match(r"\s*\d+\.\s*$", text[line_start:at]))
@@ -64,6 +66,7 @@ class SentenceBank:
     def __init__(self, chunks: list[Chunk], embedder: Embedder, cache_dir: Path | None = None) -> None:
         self.units: list[Unit] = []
         self.by_chunk: dict[str, list[int]] = {}
+        self.chunks: dict[str, Chunk] = {c.id: c for c in chunks}
         for chunk in chunks:
             for unit in chunk_units(chunk):
                 self.by_chunk.setdefault(chunk.id, []).append(len(self.units))
@@ -91,21 +94,21 @@ class ExtractiveAnswerer(Answerer):
         self.against = [c.lower() for c in data["against_cues"]]
         self.for_ = [c.lower() for c in data["for_cues"]]
         self.topics = [[w.lower() for w in group] for group in data["topic_groups"]]
+        self._stances = [self._stance(u.text) for u in bank.units]
 
     def stream(self, request: AnswerRequest) -> Iterator[str | Answer]:
-        text, citations = self.compose(request)
-        for piece in re.split(r"(?<=\])\s+", text):  # a unit at a time, as it would stream
-            yield piece + " "
-        yield Answer(text=text, citations=citations, answerer=self.name)
+        text, citations, extra = self.compose(request)
+        yield from re.split(r"(?<=\])(?=\s)", text)  # a unit at a time; the pieces join to the text
+        yield Answer(text=text, citations=citations, answerer=self.name, extra_passages=extra)
 
-    def compose(self, request: AnswerRequest):
-        passages = request.passages
+    def compose(self, request: AnswerRequest) -> tuple[str, list[Citation], list[Passage]]:
+        passages = list(request.passages)
         candidates: list[tuple[int, int]] = []  # (passage index, unit index)
         for pi, passage in enumerate(passages):
             for ui in self.bank.by_chunk.get(passage.chunk.id, []):
                 candidates.append((pi, ui))
         if not candidates:
-            return "", []
+            return "", [], []
         idx = np.array([ui for _, ui in candidates])
         vecs = self.bank.vectors[idx]
         sims = vecs @ request.query_vector
@@ -136,36 +139,57 @@ class ExtractiveAnswerer(Answerer):
             order.remove(best)
             if words >= MAX_WORDS - 10:
                 break
-        conflict = self._conflict(candidates, relevance, chosen)
+        conflict = self._conflict(candidates, chosen, request.query_vector, passages)
         if conflict is not None:
             for k in conflict:
                 if k not in chosen:
                     chosen.append(k)
-        return self._render(passages, candidates, chosen, conflict)
+        text, citations = self._render(passages, candidates, chosen, conflict)
+        return text, citations, passages[len(request.passages):]
 
     def _stance(self, text: str) -> tuple[set[int], int]:
+        """Topics a sentence advises against (-1) or for (+1): a topic word shortly after a cue."""
         low = text.lower()
-        topics = {g for g, group in enumerate(self.topics)
-                  if any(re.search(rf"\b{re.escape(w)}\b", low) for w in group)}
-        stance = -1 if any(re.search(rf"\b{re.escape(c)}\b", low) for c in self.against) else (
-            1 if any(re.search(rf"\b{re.escape(c)}\b", low) for c in self.for_) else 0)
-        return topics, stance
+        for stance, cues in ((-1, self.against), (1, self.for_)):
+            topics: set[int] = set()
+            for cue in cues:
+                for match in re.finditer(rf"\b{re.escape(cue)}\b", low):
+                    window = low[match.end():match.end() + 80]
+                    topics |= {g for g, group in enumerate(self.topics)
+                               if any(re.search(rf"\b{re.escape(w)}\b", window) for w in group)}
+            if topics:
+                return topics, stance
+        return set(), 0
 
-    def _conflict(self, candidates, relevance, chosen) -> tuple[int, int] | None:
-        """A for/against pair on one topic from two articles, at least one already chosen."""
+    def _conflict(self, candidates: list[tuple[int, int]], chosen: list[int], query: np.ndarray,
+                  passages: list[Passage]) -> tuple[int, int] | None:
+        """A chosen sentence's opposite advice on the same topic from another article, looked up in
+        the whole corpus (the opposing article may not rank for the question): (for, against)."""
         units = self.bank.units
-        stances = {k: self._stance(units[ui].text) for k, (_, ui) in enumerate(candidates)}
         for a in chosen:
-            ta, sa = stances[a]
+            ta, sa = self._stances[candidates[a][1]]
             if not ta or sa == 0:
                 continue
-            for b in np.argsort(-relevance):
-                b = int(b)
-                tb, sb = stances[b]
-                if b == a or sb != -sa or not (ta & tb) or relevance[b] < self.min_relevance:
-                    continue
-                if units[candidates[a][1]].article_id != units[candidates[b][1]].article_id:
-                    return (a, b) if sa > 0 else (b, a)
+            article = units[candidates[a][1]].article_id
+            opposing = [u for u, (tb, sb) in enumerate(self._stances)
+                        if sb == -sa and ta & tb and units[u].article_id != article]
+            if not opposing:
+                continue
+            sims = self.bank.vectors[opposing] @ query
+            best = int(np.argmax(sims))
+            if sims[best] < self.min_relevance:
+                continue
+            b_unit = opposing[best]
+            b = next((k for k, (_, ui) in enumerate(candidates) if ui == b_unit), None)
+            if b is None:  # cite the opposing passage even though retrieval did not rank it
+                chunk = self.bank.chunks[units[b_unit].chunk_id]
+                pi = next((i for i, p in enumerate(passages) if p.chunk.id == chunk.id), None)
+                if pi is None:
+                    passages.append(Passage(chunk, 0.0))
+                    pi = len(passages) - 1
+                candidates.append((pi, b_unit))
+                b = len(candidates) - 1
+            return (a, b) if sa > 0 else (b, a)
         return None
 
     def _render(self, passages, candidates, chosen, conflict):
@@ -196,6 +220,9 @@ class ExtractiveAnswerer(Answerer):
                 current = []
             current.append(line(k))
             last_pi = pi
+            if "\n- " in current[-1]:  # text after a list would render inside its last item
+                paragraphs.append(" ".join(current))
+                current = []
         if current:
             paragraphs.append(" ".join(current))
         if tail:

@@ -44,6 +44,7 @@ from bot.errors import (  # noqa: E402
     BacktrackError,
     ConfigError,
     IndexNotReady,
+    IndexUnavailable,
     InputError,
     ModelError,
 )
@@ -393,7 +394,8 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
         fields.update({"error": type(exc).__name__, "error_text": str(exc)})
         if getattr(exc, "detail", ""):
             fields["error_detail"] = exc.detail
-        return JSONResponse({"error": str(exc)}, status_code=_error_status(exc))
+        headers = {"Retry-After": "5"} if isinstance(exc, IndexUnavailable) else None
+        return JSONResponse({"error": str(exc)}, status_code=_error_status(exc), headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -456,10 +458,13 @@ def create_app(settings: Settings, assistant: Any | None = None, *, feedback: Fe
         return JSONResponse({"ok": True})
 
     @app.get("/healthz", tags=["ops"], summary="Index generation, chunk count and status")
-    async def healthz() -> dict[str, Any]:
-        snapshot = assistant.snapshot
-        return {"ok": True, "generation": int(snapshot.manifest.get("generation", 0)),
-                "chunks": len(snapshot.chunks), "answerer": settings.answerer}
+    async def healthz() -> JSONResponse:
+        status = assistant.index_status() if hasattr(assistant, "index_status") else {
+            "generation": int(assistant.snapshot.manifest.get("generation", 0)),
+            "chunks": len(assistant.snapshot.chunks), "index": "ok"}
+        ok = status.get("index") == "ok"
+        body = {"ok": ok, **status, "answerer": settings.answerer}
+        return JSONResponse(body, status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "5"})
 
     @app.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
     async def widget_js() -> Response:

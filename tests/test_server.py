@@ -218,7 +218,26 @@ def test_index_not_ready_is_a_503_with_the_fix(tmp_path: Any) -> None:
     client = _client(tmp_path, IndexNotReady("no index has been built yet: run `python -m ingest`"))
     r = client.post("/api/chat", json={"message": "hi"})
     assert r.status_code == 503 and "python -m ingest" in r.json()["error"]
-    assert client.get("/healthz").json() == {"ok": True, "generation": 7, "chunks": 3, "answerer": "extractive"}
+    assert client.get("/healthz").json() == {"ok": True, "generation": 7, "chunks": 3, "index": "ok",
+                                             "answerer": "extractive"}
+
+
+class _UnreachableAssistant(_FailingAssistant):
+    def index_status(self) -> dict[str, Any]:
+        return {"generation": 7, "chunks": 3, "index": "unreachable", "reloading": False}
+
+
+def test_an_unreachable_index_is_a_503_with_retry_after(tmp_path: Any) -> None:
+    from bot.errors import IndexUnavailable
+
+    cfg = Settings(data_dir=tmp_path)
+    app = create_app(cfg, _UnreachableAssistant(IndexUnavailable("the article index is unreachable right now")),
+                     feedback=FeedbackStore(tmp_path / "f.db"), mount_ui=False)
+    client = TestClient(app, raise_server_exceptions=False)
+    r = client.post("/api/chat", json={"message": "hi"})
+    assert r.status_code == 503 and r.headers["retry-after"] == "5" and "unreachable" in r.json()["error"]
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["ok"] is False and health.json()["index"] == "unreachable"
 
 
 # -- feedback over REST ---------------------------------------------------------------------------

@@ -86,26 +86,32 @@ def _normalise(text: str) -> str:
 
 def merge_near_duplicates(chunks: list[Chunk], vectors: np.ndarray, threshold: float = NEAR_DUPLICATE
                           ) -> tuple[list[Chunk], np.ndarray, list[tuple[str, str]]]:
-    """Store passages repeated across articles once, naming every source in `also_in`."""
+    """Store passages repeated across articles once, naming every source in `also_in`.
+
+    A chunk merges into the first earlier kept chunk of another article with the same normalised
+    text or a cosine >= threshold. Candidate pairs come from blocked matrix products, so 50,000
+    chunks cost a few large products instead of one Python loop per chunk.
+    """
+    articles = [c.article_id for c in chunks]
+    neighbours: dict[int, list[int]] = {}
+    block = 512
+    for lo in range(0, len(chunks), block):
+        hi = min(len(chunks), lo + block)
+        rows, cols = np.nonzero(vectors[lo:hi] @ vectors[:hi].T >= threshold)
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            i = lo + r
+            if c < i and articles[c] != articles[i]:
+                neighbours.setdefault(i, []).append(c)
     keep: dict[int, Chunk] = {}
     merged_into: dict[int, int] = {}
     by_text: dict[str, int] = {}
-    block = 1024
     for i, chunk in enumerate(chunks):
         key = _normalise(chunk.text)
         target = by_text.get(key)
-        if target is not None and chunks[target].article_id == chunk.article_id:
+        if target is not None and articles[target] == chunk.article_id:
             target = None
-        if target is None and keep:
-            kept_idx = np.fromiter(keep.keys(), dtype=np.int64)
-            for lo in range(0, len(kept_idx), block * 8):
-                idx = kept_idx[lo:lo + block * 8]
-                sims = vectors[idx] @ vectors[i]
-                hits = np.nonzero(sims >= threshold)[0]
-                hits = [int(idx[h]) for h in hits if chunks[int(idx[h])].article_id != chunk.article_id]
-                if hits:
-                    target = hits[0]
-                    break
+        if target is None:
+            target = next((j for j in sorted(neighbours.get(i, ())) if j in keep), None)
         if target is None:
             keep[i] = chunk
             by_text.setdefault(key, i)

@@ -1,9 +1,10 @@
-"""The sentence-transformers embedder, loaded once per process and shared by ingest, triage and retrieval."""
+"""The embedding model, loaded once per process and shared by ingest, triage and retrieval."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -35,24 +36,54 @@ def resolve_model(name: str) -> str:
     return name
 
 
-class Embedder:
-    """Normalised float32 embeddings; a small LRU cache makes the per-turn query embedding free to reuse."""
+def default_cache_dir() -> Path:
+    """Where derived model files (the ONNX export) live: DATA_DIR/cache."""
+    from bot.settings import Settings
 
-    def __init__(self, model: str = BUNDLED, *, batch_size: int = 64, cache_size: int = 512) -> None:
+    return Settings.from_env().data_dir / "cache"
+
+
+class Embedder:
+    """Normalised float32 embeddings; a small LRU cache makes the per-turn query embedding free to reuse.
+
+    `backend="onnx"` (default) runs the same model through onnxruntime after a one-time export;
+    `backend="torch"` uses sentence-transformers directly. Both give the same vectors, so an index
+    built with one serves the other. ONNX falls back to torch when the model or export does not fit.
+    """
+
+    def __init__(self, model: str = BUNDLED, *, backend: str | None = None, batch_size: int = 64,
+                 cache_size: int = 512, cache_dir: Path | None = None) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self._path = resolve_model(model)
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._max_threads = max(1, len(os.sched_getaffinity(0)))
         if (Path(self._path).is_absolute() or os.sep in self._path) and not Path(self._path).is_dir():
             raise ModelError(f"embedding model directory not found: {self._path}")
+        backend = backend or os.environ.get("BACKTRACK_EMBEDDING_BACKEND", "onnx")
+        if backend not in ("onnx", "torch"):
+            raise ModelError(f"BACKTRACK_EMBEDDING_BACKEND={backend!r}: use 'onnx' or 'torch'")
+        self._onnx = None
+        self._model = None
+        if backend == "onnx" and Path(self._path).is_dir():
+            from bot import embedding_onnx
+
+            if embedding_onnx.supports(Path(self._path)):
+                try:
+                    self._onnx = embedding_onnx.OnnxEncoder(Path(self._path), cache_dir or default_cache_dir())
+                except ModelError as exc:
+                    logging.getLogger(__name__).warning("ONNX backend unavailable, using torch: %s", exc)
+        self.backend = "onnx" if self._onnx is not None else "torch"
+        if self._onnx is not None:
+            self.dimension = self._onnx.dimension
+            return
         try:
             import torch
             from sentence_transformers import SentenceTransformer
 
             self._torch = torch
-            self._max_threads = max(1, len(os.sched_getaffinity(0)))
             self._current_threads = torch.get_num_threads()
             with contextlib.suppress(Exception):  # "Loading weights" bars are noise in logs
                 from transformers.utils import logging as hf_logging
@@ -69,7 +100,10 @@ class Embedder:
 
     def known_words(self) -> frozenset[str]:
         """Whole words in the model's tokenizer vocabulary: a free, offline list of common English."""
-        vocab = getattr(getattr(self._model, "tokenizer", None), "get_vocab", lambda: {})()
+        if self._onnx is not None:
+            vocab = self._onnx.vocab()
+        else:
+            vocab = getattr(getattr(self._model, "tokenizer", None), "get_vocab", lambda: {})()
         return frozenset(w for w in vocab if w.isalpha() and w.islower())
 
     def _threads(self, n: int) -> None:
@@ -83,13 +117,16 @@ class Embedder:
         return self.model_name if self.model_name != BUNDLED else "bundled:all-MiniLM-L6-v2"
 
     def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        """Embed many texts; sorted by length inside sentence-transformers to limit padding."""
+        """Embed many texts, batched by similar length to limit padding."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        # One thread for a short query: on 2 cores, intra-op threads contend with the server's other
+        # work and make single-query latency worse; batches use every core.
+        threads = 1 if len(texts) <= 4 else self._max_threads
         with self._lock:
-            # One thread for a short query: on 2 cores, intra-op threads contend with the server's
-            # other work and make single-query latency worse; batches use every core.
-            self._threads(1 if len(texts) <= 4 else self._max_threads)
+            if self._onnx is not None:
+                return self._onnx.encode(texts, self.batch_size, threads, progress)
+            self._threads(threads)
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,

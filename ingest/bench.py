@@ -75,12 +75,13 @@ class _Recorder:
         return out
 
 
-def _load_model() -> tuple[object, dict]:
+def _load_model(backend: str) -> tuple[object, dict]:
+    """Ours runs the product's default backend; the peer the tutorial's sentence-transformers (torch)."""
     t0 = time.perf_counter()
     from bot.embedding import Embedder
 
     t1 = time.perf_counter()
-    embedder = Embedder()
+    embedder = Embedder(backend=backend)
     t2 = time.perf_counter()
     embedder.encode(["warm-up text about lower back pain in runners."] * 8)  # first call allocates
     t3 = time.perf_counter()
@@ -88,7 +89,7 @@ def _load_model() -> tuple[object, dict]:
 
 
 def child_ours(corpus: Path, workdir: Path, repeat: int) -> None:
-    embedder, info = _load_model()
+    embedder, info = _load_model("onnx")
     from bot.settings import Settings
     from ingest.pipeline import ingest
 
@@ -116,7 +117,7 @@ def child_ours(corpus: Path, workdir: Path, repeat: int) -> None:
 
 
 def child_peer(corpus: Path, workdir: Path, repeat: int) -> None:
-    embedder, info = _load_model()
+    embedder, info = _load_model("torch")
     import chromadb.config
     from langchain_chroma import Chroma
     from langchain_core.documents import Document

@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     from bot.assistant import Assistant
-    from bot.embedding import shared_embedder
+    from bot.embedding import Embedder, shared_embedder
     from bot.settings import Settings
     from evals.baselines import build_tutorial_store, default_seeds_dir
     from ingest.pipeline import ingest
@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         assistant = Assistant(settings, embedder=embedder)
         print(f"Assistant loaded in {time.perf_counter() - started:.1f} s (first time: sentence bank embedded)")
         started = time.perf_counter()
-        store = build_tutorial_store(default_seeds_dir(), embedder, tmpdir / "tutorial")
+        # The tutorial embeds with sentence-transformers (torch); ours may run the same model on ONNX.
+        peer_embedder = Embedder(backend="torch")
+        store = build_tutorial_store(default_seeds_dir(), peer_embedder, tmpdir / "tutorial")
         print(f"peer (tutorial) store built in {time.perf_counter() - started:.1f} s "
               f"({store._collection.count()} chunks from {default_seeds_dir()})")
 
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             for s in STAGES:
                 if s in reply.timings:
                     stages[s].append(reply.timings[s])
-            _clear_caches(assistant)
+            peer_embedder._cache.clear()
             began = time.perf_counter()
             store.similarity_search(q, k=4)
             peer_wall.append((time.perf_counter() - began) * 1000)

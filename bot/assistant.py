@@ -127,7 +127,8 @@ class Assistant:
                  refresh_seconds: float | None | bool = True, retry_seconds: float = RETRY_SECONDS) -> None:
         self.settings = settings or Settings.from_env()
         started = time.perf_counter()
-        self.embedder = embedder or shared_embedder(self.settings.model)
+        self.embedder = embedder or shared_embedder(self.settings.model, self.settings.embedding_backend,
+                                                    self.settings.data_dir / "cache")
         if refresh_seconds is True:
             refresh_seconds = REFRESH_SECONDS if snapshot is None else None
         self.refresh_seconds = None if refresh_seconds is None or refresh_seconds is False else float(refresh_seconds)

@@ -12,7 +12,7 @@ from bot.errors import BacktrackError
 from bot.settings import Settings
 from bot.types import Reply
 
-SETTING_FLAGS = ("data_dir", "index_dir", "chroma_url", "model", "top_k", "answerer", "llm_model",
+SETTING_FLAGS = ("data_dir", "index_dir", "chroma_url", "model", "embedding_backend", "top_k", "answerer", "llm_model",
                  "llm_base_url", "llm_timeout", "emergency_number")
 
 

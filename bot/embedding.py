@@ -170,13 +170,15 @@ class Embedder:
         return vector
 
 
-_shared: dict[str, Embedder] = {}
+_shared: dict[str, Embedder] = {}  # "model\x00backend" -> Embedder
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(model: str = BUNDLED) -> Embedder:
-    """One Embedder per model per process (loading takes seconds)."""
+def shared_embedder(model: str = BUNDLED, backend: str | None = None,
+                    cache_dir: Path | None = None) -> Embedder:
+    """One Embedder per model and backend per process (loading takes seconds)."""
+    key = f"{model}\x00{backend or ''}"
     with _shared_lock:
-        if model not in _shared:
-            _shared[model] = Embedder(model)
-        return _shared[model]
+        if key not in _shared:
+            _shared[key] = Embedder(model, backend=backend, cache_dir=cache_dir)
+        return _shared[key]

@@ -25,6 +25,7 @@ class Settings:
     chroma_url: str | None = field(default=None, metadata={"help": "Chroma server URL; unset = embedded"})
     collection_prefix: str = field(default="backtrack", metadata={"help": "Chroma collection name prefix"})
     model: str = field(default="bundled", metadata={"help": "embedding model: 'bundled', a name or a path"})
+    embedding_backend: str = field(default="onnx", metadata={"help": "onnx (fast, same vectors) or torch"})
     chunk_size: int = field(default=1400, metadata={"help": "max characters per chunk"})
     chunk_overlap: int = field(default=240, metadata={"help": "characters shared by adjacent chunks"})
     top_k: int = field(default=5, metadata={"help": "passages given to the answerer"})
@@ -53,6 +54,8 @@ class Settings:
             raise ConfigError(f"top_k={self.top_k} must be between 1 and 50")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port={self.port} is not a TCP port")
+        if self.embedding_backend not in ("onnx", "torch"):
+            raise ConfigError(f"embedding_backend={self.embedding_backend!r}: use 'onnx' or 'torch'")
         if self.llm_timeout <= 0:
             raise ConfigError(f"llm_timeout={self.llm_timeout} must be positive")
 

@@ -13,7 +13,7 @@ import sys
 from bot.errors import BacktrackError
 from bot.settings import Settings
 
-SETTING_FLAGS = ("corpus_dir", "data_dir", "index_dir", "chroma_url", "collection_prefix", "model",
+SETTING_FLAGS = ("corpus_dir", "data_dir", "index_dir", "chroma_url", "collection_prefix", "model", "embedding_backend",
                  "chunk_size", "chunk_overlap")
 
 

@@ -197,7 +197,8 @@ def ingest(
         dim = None
         if missing:
             log(f"embedding {len(missing)} new chunk(s)")
-            embedder = (embedder_factory or (lambda: Embedder(settings.model)))()
+            embedder = (embedder_factory or (lambda: Embedder(settings.model, backend=settings.embedding_backend,
+                                                              cache_dir=settings.data_dir / "cache")))()
             show = sys.stderr.isatty() if progress is None else progress
             fresh = embedder.encode([embedding_text(chunks[i]) for i in missing], progress=show)
             for i, vec in zip(missing, fresh, strict=True):

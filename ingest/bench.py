@@ -37,14 +37,22 @@ MAX_TOKENS = 256
 # -- child side ---------------------------------------------------------------------------------------
 def _token_stats(embedder, texts: list[str]) -> dict:
     """Untruncated token lengths and the characters that fit in the model's 256 word pieces."""
-    tok = embedder._model.tokenizer
-    limit = min(MAX_TOKENS, int(getattr(embedder._model, "max_seq_length", MAX_TOKENS) or MAX_TOKENS))
-    full = tok(texts, add_special_tokens=True)["input_ids"]
-    cut = tok(texts, add_special_tokens=True, truncation=True, max_length=limit, return_offsets_mapping=True)
+    from tokenizers import Tokenizer
+
+    from bot.embedding import resolve_model
+
+    tok = Tokenizer.from_file(str(Path(resolve_model(embedder.model_name)) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    limit = MAX_TOKENS
+    encodings = tok.encode_batch(texts)
+    full = [e.ids for e in encodings]
     embedded = 0
-    for text, offsets in zip(texts, cut["offset_mapping"], strict=True):
-        end = max((e for _s, e in offsets), default=0)
-        embedded += min(len(text), end) if len(offsets) >= limit else len(text)
+    for text, e in zip(texts, encodings, strict=True):
+        # characters covered by the first `limit` tokens ([CLS] and [SEP] count too)
+        offsets = e.offsets[: limit - 1]
+        end = max((stop for _start, stop in offsets), default=0)
+        embedded += min(len(text), end) if len(e.ids) > limit else len(text)
     lengths = sorted(len(ids) for ids in full)
     return {
         "texts": len(texts),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _TOKEN = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?\n](?!\d)")
 
 # Who someone is -> the pronouns used on the cards.
 _HIM = {"husband", "boyfriend", "fiance", "son", "boy", "dad", "father", "brother", "grandpa",
@@ -49,6 +50,12 @@ class Context:
         self.pseudo = re.compile("|".join(rf"\b(?:{p})\b" for p in rules["pseudo_negation"]))
         self.hypothetical = re.compile("|".join(rf"(?:{p})" for p in rules["hypothetical"]))
         self.informational = re.compile("|".join(rf"(?:{p})" for p in rules["informational"]))
+        self.reported = _any(rules.get("reported"))
+        self.reported_owner = re.compile(rules.get("reported_owner") or r"(?!x)x")
+        self.retraction = _any(rules.get("retraction"))
+        self.retraction_window = int(rules.get("retraction_window", 10))
+        opening = rules.get("opening_retraction")
+        self.opening_retraction = re.compile(opening) if opening else None
         self.third = [re.compile(p) for p in rules["third_person"]]
         self.first = re.compile("|".join(f"(?:{p})" for p in rules["first_person"]))
 
@@ -71,20 +78,29 @@ class Context:
         return self.first.search(text) is not None
 
 
+def _any(patterns: list[str] | None) -> re.Pattern[str] | None:
+    """One alternation of several patterns, or None when the list is empty."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 class Analysis:
     """One normalised message with the spans the context rules need."""
 
     def __init__(self, ctx: Context, text: str) -> None:
         self.ctx = ctx
         self.text = text
-        self.clause_starts = [0] + [m.end() for m in ctx.clause_breaks.finditer(text)]
-        self.clause_ends = [m.start() for m in ctx.clause_breaks.finditer(text)] + [len(text)]
+        self.breaks = [m.span() for m in ctx.clause_breaks.finditer(text)]
+        self.clause_starts = [0] + [e for _, e in self.breaks]
+        self.clause_ends = [s for s, _ in self.breaks] + [len(text)]
         self.sentence_starts = [0] + [m.end() for m in ctx.sentence_breaks.finditer(text)]
         pseudo = [(m.start(), m.end()) for m in ctx.pseudo.finditer(text)]
         self.negations = [m.start() for m in ctx.neg_before.finditer(text)
                           if not any(s <= m.start() < e for s, e in pseudo)]
         self.hypo = [m.start() for m in ctx.hypothetical.finditer(text)]
         self.info = [m.start() for m in ctx.informational.finditer(text)]
+        self.reported = [m.end() for m in ctx.reported.finditer(text)] if ctx.reported else []
+        self.retractions = [m.start() for m in ctx.retraction.finditer(text)] if ctx.retraction else []
+        self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
 
     @property
     def has_negation(self) -> bool:
@@ -92,8 +108,20 @@ class Analysis:
 
     @property
     def has_cue(self) -> bool:
-        """Any hypothetical or informational wording anywhere in the message."""
-        return bool(self.hypo or self.info)
+        """Any hypothetical, informational, reported-speech or retraction wording in the message."""
+        return bool(self.hypo or self.info or self.reported or self.retractions or self.opens_with_retraction)
+
+    def retracted(self, start: int, end: int) -> bool:
+        """The user takes the phrase back right after saying it ("my leg went numb - actually no,
+        it was my arm"): a retraction cue within a few words after the phrase, in the same sentence."""
+        for pos in self.retractions:
+            if pos < end:
+                continue
+            gap = self.text[end:pos]
+            if _SENTENCE_END.search(gap):
+                return False
+            return len(_TOKEN.findall(gap)) <= self.ctx.retraction_window
+        return False
 
     def clause_of(self, pos: int) -> tuple[int, int]:
         i = bisect.bisect_right(self.clause_starts, pos) - 1
@@ -111,7 +139,10 @@ class Analysis:
         for pos in self.negations:
             if c_start <= pos < start:
                 words_between = len(_TOKEN.findall(self.text[pos:start]))
-                if words_between <= self.ctx.window:
+                # A phrase may begin inside a clause break ("... not there, and it is worse"):
+                # the negation still does not reach across that break.
+                if words_between <= self.ctx.window and not any(
+                        pos < b_start and b_end <= end for b_start, b_end in self.breaks):
                     return True
             elif start < pos < end:  # a pattern may start with its own "no"/"not"
                 return True
@@ -123,6 +154,11 @@ class Analysis:
         s_start = self.sentence_start(start)
         if any(s_start <= p < start for p in self.hypo):
             return True
+        for cue_end in self.reported:
+            # "my friend said numbness down below is an emergency": second-hand, general wording.
+            # "my physio said my foot drop is getting worse" names an owner and is still a report.
+            if s_start <= cue_end <= start and not self.ctx.reported_owner.search(self.text[cue_end:end]):
+                return True
         c_start = self.clause_of(start)[0]
         if any(c_start <= p < start for p in self.info):
             # "when should I see a doctor about my numb groin" is still a report.

@@ -99,12 +99,19 @@ class Triage:
 
         hits: list[_Hit] = []
         modifiers: set[str] = set()
+        # A message that opens by taking the previous one back ("sorry, false alarm: ...") cancels
+        # the previous message's signals, modifiers and backstop match.
+        retracted = {i - 1 for i, a in enumerate(analyses) if i > 0 and a.opens_with_retraction}
+        explained: set[tuple[str, int]] = set()  # (category, message) explained away by a later turn
         for i, scan in enumerate(scans):
+            if i in retracted:
+                continue
             modifiers |= scan.modifiers
             for cand in scan.candidates:
                 if cand.unless is not None and any(
                         self._benign_in(cand.unless, later, 0, len(later.text))
                         for later in analyses[i + 1:]):
+                    explained.add((cand.category, i))
                     continue  # a later message explains it ("it's fine once I stand up")
                 hits.append(_Hit(cand.category, cand.signal, cand.weak, cand.text, i))
 
@@ -131,7 +138,7 @@ class Triage:
 
         if self.backstop is not None:
             for i, analysis in enumerate(analyses):
-                if analysis.has_cue or analysis.has_negation:
+                if analysis.has_cue or analysis.has_negation or i in retracted:
                     continue
                 if i == len(messages) - 1 and query_vector is not None:
                     vector = np.asarray(query_vector, dtype=np.float32)
@@ -139,6 +146,8 @@ class Triage:
                     assert self.embedder is not None
                     vector = self.embedder.encode_query(messages[i])
                 hit = self.backstop.check(vector)
+                if hit is not None and (hit.category, i) in explained:
+                    continue  # the rules saw this symptom and a later turn explained it
                 if hit is not None and not any(m.category == hit.category for m in matches.values()):
                     add(hit.category, messages[i].strip(), "backstop", i)
 
@@ -175,12 +184,12 @@ class Triage:
         return _Scan(analysis, tuple(candidates), modifiers)
 
     def _first_live(self, pattern: re.Pattern[str], analysis: Analysis) -> tuple[int, int] | None:
-        """First match that is neither negated nor hypothetical/informational."""
+        """First match that is neither negated, hypothetical/informational nor taken back."""
         for m in pattern.finditer(analysis.text):
             start, end = m.span()
             if end == start:
                 continue
-            if analysis.negated(start, end) or analysis.hypothetical(start, end):
+            if analysis.negated(start, end) or analysis.hypothetical(start, end) or analysis.retracted(start, end):
                 continue
             return start, end
         return None

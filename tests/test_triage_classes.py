@@ -1,0 +1,138 @@
+"""Triage failure classes found on an independent message set, tested with our own sentences.
+
+Each class is a general way of phrasing a red flag (or a benign message) that the first rule set
+missed: indirect bladder wording, incontinence euphemisms, progressive weakness, crashes, faintness
+with sudden pain, fracture risk after small mishaps, durations, retractions and explanatory questions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.embedding import shared_embedder
+from bot.triage import Triage
+from bot.types import TriageResult
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    return Triage(shared_embedder())
+
+
+@pytest.fixture(scope="module")
+def rules_only() -> Triage:
+    return Triage()
+
+
+def assess(triage: Triage, *messages: str) -> TriageResult:
+    vector = triage.embedder.encode_query(messages[-1]) if triage.embedder else None
+    return triage.assess(list(messages), vector)
+
+
+ESCALATE = {
+    # cauda equina: retention / overflow phrased indirectly
+    "bladder_awareness": (
+        "emergency", ["my back went on the hill session and now I can't really tell when my bladder is full"]),
+    "never_empty": ("emergency", ["since my back flared I never feel like I've finished weeing"]),
+    "press_to_empty": ("emergency", ["I have to push on my tummy to get the wee out since the back pain"]),
+    "cannot_go_trying": ("emergency", ["cannot pee, been straining for hours, back is agony"]),
+    # cauda equina: incontinence euphemisms and bowel control
+    "leak_unnoticed": ("emergency", ["I keep leaking into my knickers and honestly had no idea until I got home"]),
+    "control_bowels": ("emergency", ["he hasn't been able to control his bladder since Tuesday"]),
+    "no_warning": (
+        "emergency", ["twice now I haven't made it to the loo, no warning whatsoever, and my back is wrecked"]),
+    "learner_english": ("emergency", ["I no feel the toilet paper when I clean, my back is very bad"]),
+    "seat_under_bottom": ("emergency", ["couldn't feel the loo seat under my bottom this morning"]),
+    "quoted_word": ("emergency", ["my groin feels 'dead' since I hurt my back"]),
+    # progressive / bilateral weakness
+    "toes_both_sides": ("emergency", ["my toes keep catching on the kerb and now it's happening on both sides"]),
+    "knees_buckling": ("emergency", ["my knees keep buckling on the stairs since I hurt my back, both of them"]),
+    "dragging_weaker": ("emergency", ["my leg's been dragging since the weekend and it's clearly weaker today"]),
+    "worse_every_run": ("emergency", ["I can barely lift my toes now, worse after every run"]),
+    # one-sided stable foot slap
+    "foot_slap_stable": ("urgent", ["my right foot has started to slap on the pavement, no worse than last week"]),
+    # major trauma
+    "car_written_off": ("emergency", ["our van was totalled on the A road last night, my lower back is killing me"]),
+    "vehicle_with_adjective": ("emergency", ["got clipped by a speeding taxi while crossing, back really hurts"]),
+    "handlebars": ("emergency", ["went over the handlebars on the gravel bike and landed on my spine"]),
+    "metres": ("emergency", ["fell roughly 3 metres off scaffolding onto my back"]),
+    "earlier_sentence_negation": ("emergency", ["No idea what to do. I fell 2 m off a wall onto my back"]),
+    # AAA and kidney with confusion
+    "sudden_and_clammy": (
+        "emergency", ["out of the blue I got this intense back pain and went all clammy and light-headed"]),
+    "kidney_confused": ("emergency", ["my grandad has burning when he pees and side pain, today he's really confused"]),
+    # fracture risk after a small mishap
+    "postmenopausal_step": (
+        "urgent", ["she's 66 and post-menopausal, missed a step at home and now her mid back is very sore"]),
+    "sat_down_heavily": ("urgent", ["I'm 79, sat down heavily on a garden chair and my back has been sore since"]),
+    # persistent, severe, young athlete, stress fracture
+    "season_duration": ("urgent", ["back pain since early winter and it's spring now, nothing has helped"]),
+    "learner_duration": ("urgent", ["since 3 months my back hurts, same every day"]),
+    "week_count": ("urgent", ["week nine of this back ache and still no change"]),
+    "shuffle": ("urgent", ["I can't even stand up straight, walking is a shuffle"]),
+    "young_bracket_age": ("urgent", ["my son (13) gets back pain doing walkovers in gymnastics"]),
+    "mileage_numbers": ("urgent", ["went from 40 km a week to 90 km and now one side of my sacrum hurts when I hop"]),
+}
+
+BENIGN = {
+    "retraction_in_message": [
+        "my calf went numb - actually no, sorry, it was my hand, from leaning on it. best stretch?"],
+    "retraction_next_turn": ["I think I had a temperature", "sorry, false alarm, it was just the heating being up"],
+    "why_question": ["why do physios check reflexes when you have back pain?"],
+    "got_to_do_with": ["what has a slipped disc got to do with leg pain?"],
+    "same_as": ["is a herniated disc the same as a bulging disc?"],
+    "reported_general": ["I read that numbness in both legs is an emergency, is that right?"],
+    "if_my_lasted": ["if my sciatica lasted six weeks would I need a scan?"],
+    "exhaustion": ["my legs buckled at the end of the marathon, I'd totally bonked. how do I fuel?"],
+    "harmless_crack": ["my back made a loud crack when I twisted in yoga and felt amazing after"],
+    "clothing": ["my thigh goes tingly when I wear my tight jeans, fine by the time I change"],
+    "old_spondylolysis": ["had spondylolisthesis as a teenager, no problems since then, can I do hill work?"],
+    "journey_resolved": ["after a long drive my legs were tingly but fine after a short walk"],
+    "someone_elses_surgery": ["my neighbour had CES surgery five years ago and is fine, I just want core exercises"],
+    "old_crash": ["my car got written off last year, totally unrelated, just want stretches"],
+    "same_pace": ["my pace is the same as last year, how do I get faster?"],
+    "crash_course": ["took a crash course in running form, any back drills?"],
+    "faint_blood": ["I felt a bit faint after giving blood, can I run tomorrow?"],
+    "small_jump": ["I went from 20 to 25 km a week, is that too much of a jump?"],
+    "plan_week": ["week 10 of marathon training and my back feels strong"],
+    "question_not_resolution": ["my bum went numb on the train home, fine once I stood up"],
+}
+
+
+@pytest.mark.parametrize("name", list(ESCALATE))
+def test_new_red_flag_classes_escalate(triage: Triage, name: str) -> None:
+    level, messages = ESCALATE[name]
+    result = assess(triage, *messages)
+    assert result.level == level, (name, result)
+
+
+@pytest.mark.parametrize("name", list(BENIGN))
+def test_new_benign_classes_stay_none(triage: Triage, name: str) -> None:
+    result = assess(triage, *BENIGN[name])
+    assert result.level == "none", (name, result)
+
+
+def test_dismissal_is_not_a_retraction(rules_only: Triage) -> None:
+    # "ignore that" / "never mind" take nothing back; only a corrected fact does.
+    assert assess(rules_only, "numb around my bum", "never mind that, which shoes?").level == "emergency"
+    assert assess(rules_only, "my legs are numb - actually no, it's both legs and my groin").level == "emergency"
+
+
+def test_retraction_only_reaches_back_a_few_words(rules_only: Triage) -> None:
+    text = ("I can't feel my privates and my back is bad and I've been trying stretches all week "
+            "with my coach at the club - actually no, it was last week I saw him")
+    assert assess(rules_only, text).level == "emergency"
+
+
+def test_reported_speech_with_an_owner_is_a_report(rules_only: Triage) -> None:
+    assert assess(rules_only, "my physio said my foot drop is getting worse").level == "emergency"
+    assert assess(rules_only, "the doctor told me I have osteoporosis and my back hurts").level == "urgent"
+
+
+def test_is_this_normal_is_not_a_resolution(rules_only: Triage) -> None:
+    assert assess(rules_only, "can't feel my bits when I wash, is this normal after a race?").level == "emergency"
+
+
+def test_negation_does_not_cross_a_clause_break_inside_a_phrase(rules_only: Triage) -> None:
+    result = assess(rules_only, "my foot drags, it was not there before and it is much worse today")
+    assert result.level == "emergency"

@@ -193,6 +193,7 @@ class LazySentenceBank:
         self.by_chunk: dict[str, list[int]] = {}
         self.cache = {} if cache is None else cache
         self._chunks = {c.id: c for c in chunks}
+        self.chunks = self._chunks  # SentenceBank's interface
         self._rows = np.zeros((1024, embedder.dimension), dtype=np.float32)
         self._n = 0
         self._lock = threading.Lock()

@@ -94,7 +94,7 @@ class ExtractiveAnswerer(Answerer):
         self.against = [c.lower() for c in data["against_cues"]]
         self.for_ = [c.lower() for c in data["for_cues"]]
         self.topics = [[w.lower() for w in group] for group in data["topic_groups"]]
-        self._stances = [self._stance(u.text) for u in bank.units]
+        self._stances: list[tuple[set[int], int]] = []  # per bank unit, filled as the bank grows
 
     def stream(self, request: AnswerRequest) -> Iterator[str | Answer]:
         text, citations, extra = self.compose(request)
@@ -166,6 +166,7 @@ class ExtractiveAnswerer(Answerer):
         """A chosen sentence's opposite advice on the same topic from another article, looked up in
         the whole corpus (the opposing article may not rank for the question): (for, against)."""
         units = self.bank.units
+        self._stances.extend(self._stance(u.text) for u in units[len(self._stances):])  # a lazy bank grows
         for a in chosen:
             ta, sa = self._stances[candidates[a][1]]
             if not ta or sa == 0:

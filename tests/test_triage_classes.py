@@ -136,3 +136,9 @@ def test_is_this_normal_is_not_a_resolution(rules_only: Triage) -> None:
 def test_negation_does_not_cross_a_clause_break_inside_a_phrase(rules_only: Triage) -> None:
     result = assess(rules_only, "my foot drags, it was not there before and it is much worse today")
     assert result.level == "emergency"
+
+
+def test_negation_does_not_reach_into_the_next_sentence(triage) -> None:
+    result = triage.assess(["There are no rules here. My legs are both going weak and numb"])
+    assert result.level == "emergency"
+    assert triage.assess(["No numbness. Just a dull ache after hills"]).level == "none"

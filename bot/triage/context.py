@@ -136,6 +136,7 @@ class Analysis:
         """A negation trigger before the phrase (same clause, within the window) or inside it,
         or a post-negation right after it ("numbness? none")."""
         c_start, c_end = self.clause_of(start)
+        c_start = max(c_start, self.sentence_start(start))  # clauses do not stop at a full stop; sentences do
         for pos in self.negations:
             if c_start <= pos < start:
                 words_between = len(_TOKEN.findall(self.text[pos:start]))

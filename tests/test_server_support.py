@@ -8,11 +8,9 @@ module level so test modules that import these fixtures still share one Assistan
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import os
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -27,15 +25,10 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 from bot.settings import REPO_ROOT, Settings  # noqa: E402
+from tests.loopback import free_port  # noqa: E402,F401 (the web tests import it from here)
 
 _TMP = Path(tempfile.mkdtemp(prefix="backtrack-web-tests-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @functools.cache

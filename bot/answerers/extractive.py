@@ -196,9 +196,8 @@ class ExtractiveAnswerer(Answerer):
     def _render(self, passages, candidates, chosen, conflict):
         numbers: dict[int, int] = {}
         spans: dict[int, list[tuple[int, int]]] = {}
-        ordered = sorted((k for k in chosen if not conflict or k not in conflict),
-                         key=lambda k: (candidates[k][0], self.bank.units[candidates[k][1]].start))
-        main = [k for k in ordered]
+        main = sorted((k for k in chosen if not conflict or k not in conflict),
+                      key=lambda k: (candidates[k][0], self.bank.units[candidates[k][1]].start))
         tail = list(conflict) if conflict else []
         for k in main + tail:
             pi = candidates[k][0]

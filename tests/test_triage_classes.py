@@ -142,3 +142,82 @@ def test_negation_does_not_reach_into_the_next_sentence(triage) -> None:
     result = triage.assess(["There are no rules here. My legs are both going weak and numb"])
     assert result.level == "emergency"
     assert triage.assess(["No numbness. Just a dull ache after hills"]).level == "none"
+
+
+# Second round: classes missed on the v3 blind set (since tuned on, now in evals/sets), tested with our own wording.
+ESCALATE_2 = {
+    "groin_asleep": ("emergency", ["the insides of my thighs have gone to sleep since this morning, back is sore too"]),
+    "jargon_hypoaesthesia": ("emergency", ["LBP for a week, now perianal hypoesthesia on the left"]),
+    "incomplete_voiding": ("emergency", ["since the back spasm, bladder emptying feels incomplete"]),
+    "learner_no_feel": ("emergency", ["my back is very bad and I do not feel the skin around my bottom"]),
+    "simile_not_explanation": ("emergency", ["it feels like I have been sitting on a bag of ice, numb down there"]),
+    "lived_question": (
+        "emergency", ["is it normal to wet yourself a little after a back injury? it keeps happening since Sunday"]),
+    "legs_no_strength": ("emergency", ["both my legs are without strength and weaker every day"]),
+    "heavy_but_worsening": ("emergency", ["my legs feel heavy and weak, much worse than last week, back is bad"]),
+    "either_foot": ("emergency", ["I can't lift either foot off the floor properly since my back went"]),
+    "weak_then_worse": (
+        "emergency", ["my ankle was only slightly weak on monday, now I can't dorsiflex my right ankle"]),
+    "horse": ("emergency", ["the pony bucked me off and I landed on my back"]),
+    "quad_bike": ("emergency", ["came off the quad on the hill and rolled it, my back is sore"]),
+    "stairs": ("emergency", ["my dad went down a flight of stairs on his back last night"]),
+    "collapse_seconds": (
+        "emergency", ["he went down for a couple of seconds with sudden back pain, pale and sweating"]),
+    "tight_chest": ("emergency", ["my back hurts between the shoulders and I have a tight chest"]),
+    "month_and_a_half": ("urgent", ["a month and a half of back pain and it's not improving"]),
+    "creeping_up": ("urgent", ["eight weeks into rehab and the pain is creeping up not down"]),
+    "hyphen_age": ("urgent", ["our 13-year-old gymnast says her back hurts when she arches"]),
+    "bones_weak": ("urgent", ["she is 72 and her bones are fragile, sudden back pain while gardening"]),
+    "cough_fit": ("urgent", ["I'm 81 and my back started hurting after a coughing fit"]),
+    "under_eating": (
+        "urgent", ["my mileage doubled, I'm not eating enough and my sacrum hurts when I land off a kerb"]),
+    "big_toe_weaker": ("urgent", ["my left big toe is weaker when I push up since the sciatica started"]),
+}
+
+BENIGN_2 = {
+    "old_healed_fracture": ["I broke my coccyx in 2009, fully healed, how do I build mileage?"],
+    "old_kidney_stone": ["I passed a kidney stone five years ago, no problems since. does hydration matter for runs?"],
+    "old_disc_surgery": ["had a herniated disc operated on years ago, pain-free ever since, best core routine?"],
+    "hay_fever": ["my hay fever makes me sneeze all morning and my back gets sore, tips?"],
+    "normal_temperature": ["I thought I had a temperature but it was 36.6 after my hot bath, back is just stiff"],
+    "mattress": ["my back only aches at night on my old mattress, fine in hotel beds"],
+    "cold_feet": ["my toes go numb on icy winter runs and come back once I'm home and warm"],
+    "laces": ["sorry, that came out wrong - it was just my feet numb from tight laces, all fine now"],
+    "slept_funny": ["slept awkwardly on the couch, leg was dead for a minute then totally normal"],
+    "ice_bath_legs": ["my legs went tingly in the ice bath, back to normal once I warmed up"],
+    "say_i": ["say I slipped on a wet track and hurt my back, how would I know it was broken?"],
+    "if_burned": ["if my pee burned and my back ached, would that be a UTI?"],
+    "informational_weaken": ["can long courses of steroids weaken bones? asking after my asthma review"],
+    "correction_age": ["my daughter's back hurt when she leaned back", "sorry, correction: she's 35 not 15"],
+    "meant_fingers": ["tingling down there on my run", "oops I meant my fingers, they tingle in the cold"],
+}
+
+
+@pytest.mark.parametrize("name", list(ESCALATE_2))
+def test_second_round_red_flag_classes_escalate(triage: Triage, name: str) -> None:
+    level, messages = ESCALATE_2[name]
+    result = assess(triage, *messages)
+    assert result.level == level, (name, result)
+
+
+@pytest.mark.parametrize("name", list(BENIGN_2))
+def test_second_round_benign_classes_stay_none(triage: Triage, name: str) -> None:
+    result = assess(triage, *BENIGN_2[name])
+    assert result.level == "none", (name, result)
+
+
+def test_history_that_is_back_counts_again(rules_only: Triage) -> None:
+    text = "had a stress fracture in 2019, fully healed, but it came back this week"
+    assert assess(rules_only, text).level == "urgent"
+
+
+def test_cancer_history_counts_even_when_resolved(rules_only: Triage) -> None:
+    result = assess(rules_only, "had breast cancer ten years ago, fully recovered, my back has ached for weeks")
+    assert result.level == "urgent"
+
+
+def test_real_words_are_not_fuzzy_corrected(triage: Triage) -> None:
+    # "stinging" is one edit-ish step from "tingling"; correcting it invented a cauda equina symptom.
+    assert "stinging" in triage.normalise("stinging when I pee")
+    result = assess(triage, "pain under my ribs on the right going to my back, a temperature and stinging when I pee")
+    assert result.level == "urgent"

@@ -9,6 +9,7 @@ from typing import Any
 
 _TOKEN = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?\n](?!\d)")
+_OWNED = re.compile(r"\bmy\b|\bi have\b|\bi am\b|\bi can not\b|\bi could not\b|\bi keep\b")
 
 # Who someone is -> the pronouns used on the cards.
 _HIM = {"husband", "boyfriend", "fiance", "son", "boy", "dad", "father", "brother", "grandpa",
@@ -51,6 +52,12 @@ class Context:
         self.hypothetical = re.compile("|".join(rf"(?:{p})" for p in rules["hypothetical"]))
         self.informational = re.compile("|".join(rf"(?:{p})" for p in rules["informational"]))
         self.reported = _any(rules.get("reported"))
+        self.lived = _any(rules.get("lived"))
+        history = rules.get("history") or {}
+        self.history_past = _any(history.get("past"))
+        self.history_resolved = _any(history.get("resolved"))
+        self.history_current = _any(history.get("current"))
+        self.history_counts = frozenset(history.get("counts") or ())
         self.reported_owner = re.compile(rules.get("reported_owner") or r"(?!x)x")
         self.retraction = _any(rules.get("retraction"))
         self.retraction_window = int(rules.get("retraction_window", 10))
@@ -78,6 +85,20 @@ class Context:
         return self.first.search(text) is not None
 
 
+_FULL_SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _FULL_SENTENCE.finditer(text)]
+
+
+def _is_history(ctx: Context, sentence: str) -> bool:
+    if ctx.history_past is None or ctx.history_resolved is None:
+        return False
+    return bool(ctx.history_past.search(sentence) and ctx.history_resolved.search(sentence)
+                and not (ctx.history_current and ctx.history_current.search(sentence)))
+
+
 def _any(patterns: list[str] | None) -> re.Pattern[str] | None:
     """One alternation of several patterns, or None when the list is empty."""
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
@@ -100,6 +121,8 @@ class Analysis:
         self.info = [m.start() for m in ctx.informational.finditer(text)]
         self.reported = [m.end() for m in ctx.reported.finditer(text)] if ctx.reported else []
         self.retractions = [m.start() for m in ctx.retraction.finditer(text)] if ctx.retraction else []
+        self.lived = bool(ctx.lived and ctx.lived.search(text))
+        self.history = [span for span in _sentences(text) if _is_history(ctx, text[span[0]:span[1]])]
         self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
 
     @property
@@ -110,6 +133,11 @@ class Analysis:
     def has_cue(self) -> bool:
         """Any hypothetical, informational, reported-speech or retraction wording in the message."""
         return bool(self.hypo or self.info or self.reported or self.retractions or self.opens_with_retraction)
+
+    def in_history(self, start: int, category: str) -> bool:
+        """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems
+        since"), and the category is not one whose history is itself a red flag."""
+        return category not in self.ctx.history_counts and any(s <= start < e for s, e in self.history)
 
     def retracted(self, start: int, end: int) -> bool:
         """The user takes the phrase back right after saying it ("my leg went numb - actually no,
@@ -160,9 +188,13 @@ class Analysis:
             # "my physio said my foot drop is getting worse" names an owner and is still a report.
             if s_start <= cue_end <= start and not self.ctx.reported_owner.search(self.text[cue_end:end]):
                 return True
+        if self.lived:  # "is it normal to ...? it happened twice today" is a report
+            return False
         c_start = self.clause_of(start)[0]
-        if any(c_start <= p < start for p in self.info):
-            # "when should I see a doctor about my numb groin" is still a report.
-            near = self.text[max(s_start, start - 3):end]
-            return not re.search(r"\bmy\b|\bi have\b|\bi am\b|\bi can not\b", near)
+        cues = [p for p in self.info if c_start <= p < start]
+        if cues:
+            # "when should I see a doctor about my numb groin" and "is it normal that landing makes
+            # my sacrum scream" are still reports: the user owns the symptom after the cue.
+            near = self.text[cues[0]:end]
+            return not _OWNED.search(near)
         return False

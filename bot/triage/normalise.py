@@ -18,7 +18,10 @@ _ASIDE_QUESTION = re.compile(r"\(([^()?]{1,40})\?+\)")  # "(perineum?)" is not a
 class Normaliser:
     """Turns raw chat text into the canonical lower-case form the patterns are written for."""
 
-    def __init__(self, rules: dict[str, Any]) -> None:
+    def __init__(self, rules: dict[str, Any], known_words: frozenset[str] = frozenset()) -> None:
+        # Real words (the embedding model's vocabulary) are never "corrected": "stinging" is not a
+        # typo of "tingling".
+        self._known = known_words
         self._contractions = [(re.compile(p), r) for p, r in rules.get("contractions") or []]
         self._typos = {str(k).lower(): str(v).lower() for k, v in (rules.get("typos") or {}).items()}
         self._protect = {str(w).lower() for w in rules.get("fuzzy_protect") or []}
@@ -48,7 +51,8 @@ class Normaliser:
         bare = word.strip("'-")
         if bare != word and bare in self._typos:
             return self._typos[bare]
-        if len(bare) < 6 or bare in self._targets or bare in self._protect or "'" in bare:
+        if (len(bare) < 6 or bare in self._targets or bare in self._protect or bare in self._known
+                or "'" in bare):
             return word
         hit = self._deletes.get(bare)
         if hit is not None and abs(len(hit) - len(bare)) <= 1:

@@ -45,7 +45,7 @@ class _Hit:
     message: int
 
 
-_FULL_STOP = re.compile(r"[.!?\n]+")
+_FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
 _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
 
 
@@ -65,7 +65,7 @@ class Triage:
     def __init__(self, embedder: Embedder | None = None, cache_dir: Path | None = None) -> None:
         rules = load_yaml("rules.yaml")
         self.flags: RedFlags = load_red_flags()
-        self.normalise = Normaliser(rules)
+        self.normalise = Normaliser(rules, embedder.known_words() if embedder is not None else frozenset())
         self.context = Context(rules)
         dose = rules.get("dose") or {}
         self._dose_amount = compile_any(list(dose.get("amount") or []), {}, "rules.yaml dose.amount")
@@ -189,7 +189,7 @@ class Triage:
         for category in self.flags.categories.values():
             for signal in category.signals:
                 for pattern in signal.patterns:
-                    found = self._first_live(pattern, analysis)
+                    found = self._first_live(pattern, analysis, category.id)
                     if found is None:
                         continue
                     if signal.unless is not None and self._benign(signal.unless, analysis, found):
@@ -202,13 +202,16 @@ class Triage:
             if any(self._first_live(p, analysis) is not None for p in m.patterns))
         return _Scan(analysis, tuple(candidates), modifiers)
 
-    def _first_live(self, pattern: re.Pattern[str], analysis: Analysis) -> tuple[int, int] | None:
-        """First match that is neither negated, hypothetical/informational nor taken back."""
+    def _first_live(self, pattern: re.Pattern[str], analysis: Analysis,
+                    category: str | None = None) -> tuple[int, int] | None:
+        """First match that is neither negated, hypothetical/informational, taken back nor resolved history."""
         for m in pattern.finditer(analysis.text):
             start, end = m.span()
             if end == start:
                 continue
             if analysis.negated(start, end) or analysis.hypothetical(start, end) or analysis.retracted(start, end):
+                continue
+            if category is not None and analysis.in_history(start, category):
                 continue
             return start, end
         return None

@@ -221,3 +221,19 @@ def test_real_words_are_not_fuzzy_corrected(triage: Triage) -> None:
     assert "stinging" in triage.normalise("stinging when I pee")
     result = assess(triage, "pain under my ribs on the right going to my back, a temperature and stinging when I pee")
     assert result.level == "urgent"
+
+
+def test_case_bank_catches_a_paraphrase_of_a_labelled_case(triage: Triage) -> None:
+    # No lexicon rule covers "went flying off a ladder"; labelled falls from a height do.
+    message = "I went flying off a ladder and my back is screaming"
+    assert Triage().assess([message]).level == "none"  # the rules alone miss it
+    assert triage.backstop is not None and triage.backstop.bank is not None
+    hit = triage.backstop._check_bank(triage.embedder.encode_query(message))
+    assert hit is not None and hit.category == "major_trauma"
+    assert assess(triage, message).level == "emergency"
+
+
+@pytest.mark.parametrize("message", ["my back hurts", "lower back pain", "my back is killing me after the marathon",
+                                     "hurt my back lifting", "my back hurts, what should I do?"])
+def test_case_bank_leaves_plain_back_pain_alone(triage: Triage, message: str) -> None:
+    assert assess(triage, message).level == "none"

@@ -21,6 +21,16 @@ def _encode_cached(embedder: Embedder, texts: tuple[str, ...], cache_dir: Path |
 
 
 @dataclass(frozen=True)
+class CaseBank:
+    """Labelled messages (bot/triage/data/case_bank.yaml) and the bar a match must clear."""
+
+    red: list[tuple[str, str]]  # (category, text)
+    benign: list[str]
+    threshold: float
+    margin: float
+
+
+@dataclass(frozen=True)
 class BackstopHit:
     category: str
     score: float
@@ -37,7 +47,8 @@ class Backstop:
 
     def __init__(self, embedder: Embedder, exemplars: list[tuple[str, str]], benign: list[str],
                  threshold: float, margin: float,
-                 category_thresholds: dict[str, float] | None = None, cache_dir: Path | None = None) -> None:
+                 category_thresholds: dict[str, float] | None = None, cache_dir: Path | None = None,
+                 bank: CaseBank | None = None) -> None:
         self.threshold = threshold
         self.margin = margin
         self.category_thresholds = dict(category_thresholds or {})
@@ -46,6 +57,13 @@ class Backstop:
         vectors = _encode_cached(embedder, tuple(self._texts) + tuple(benign), cache_dir)
         self._red = np.ascontiguousarray(vectors[: len(self._texts)])
         self._benign = np.ascontiguousarray(vectors[len(self._texts):])
+        self.bank = bank
+        if bank is not None:
+            texts = tuple(t for _, t in bank.red) + tuple(bank.benign)
+            bank_vectors = _encode_cached(embedder, texts, cache_dir)
+            self._bank_red = np.ascontiguousarray(bank_vectors[: len(bank.red)])
+            # Every benign message we know of competes with a red-flag neighbour.
+            self._bank_benign = np.ascontiguousarray(np.vstack([self._benign, bank_vectors[len(bank.red):]]))
 
     def scores(self, vector: np.ndarray) -> tuple[int, float, float]:
         """Index of the best red-flag exemplar, its similarity, and the best benign similarity."""
@@ -60,4 +78,18 @@ class Backstop:
         threshold = max(self.threshold, self.category_thresholds.get(category, 0.0))
         if red >= threshold and red - benign >= self.margin:
             return BackstopHit(category, red, self._texts[best])
+        return self._check_bank(vector)
+
+    def _check_bank(self, vector: np.ndarray) -> BackstopHit | None:
+        """Nearest labelled case: a red-flag case clearly closer than every known benign message."""
+        if self.bank is None or not len(self._bank_red):
+            return None
+        sims = self._bank_red @ vector
+        best = int(np.argmax(sims))
+        red = float(sims[best])
+        benign = float(np.max(self._bank_benign @ vector)) if len(self._bank_benign) else -1.0
+        category, text = self.bank.red[best]
+        threshold = max(self.bank.threshold, self.category_thresholds.get(category, 0.0))
+        if red >= threshold and red - benign >= self.bank.margin:
+            return BackstopHit(category, red, text)
         return None

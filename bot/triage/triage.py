@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.embedding import Embedder
-from bot.triage.backstop import Backstop
+from bot.errors import ConfigError
+from bot.triage.backstop import Backstop, CaseBank
 from bot.triage.context import Analysis, Context, Person
 from bot.triage.normalise import Normaliser
 from bot.triage.rules import RedFlags, compile_any, load_red_flags, load_yaml
@@ -82,7 +83,22 @@ class Triage:
                                      float(cfg["threshold"]), float(cfg["margin"]),
                                      {str(k): float(v) for k, v in
                                       (cfg.get("category_thresholds") or {}).items()},
-                                     cache_dir=cache_dir)
+                                     cache_dir=cache_dir, bank=self._case_bank(cfg.get("case_bank")))
+
+    def _case_bank(self, cfg: dict | None) -> CaseBank | None:
+        """The labelled-case extension of the backstop (off when backstop.yaml has no case_bank)."""
+        if not cfg:
+            return None
+        data = load_yaml("case_bank.yaml")
+        skip = set(cfg.get("skip_categories") or ())
+        red = []
+        for entry in data.get("red") or []:
+            if entry.get("category") not in self.flags.categories:
+                raise ConfigError(f"case_bank.yaml: unknown category {entry.get('category')!r}")
+            if entry["category"] not in skip:
+                red.append((str(entry["category"]), str(entry["text"])))
+        return CaseBank(red, [str(t) for t in data.get("benign") or []],
+                        float(cfg["threshold"]), float(cfg["margin"]))
 
     # --- public API -------------------------------------------------------------------------
 

@@ -224,12 +224,12 @@ def test_real_words_are_not_fuzzy_corrected(triage: Triage) -> None:
 
 
 def test_case_bank_catches_a_paraphrase_of_a_labelled_case(triage: Triage) -> None:
-    # No lexicon rule covers "went flying off a ladder"; labelled falls from a height do.
-    message = "I went flying off a ladder and my back is screaming"
+    # No lexicon rule covers a wee that "just trickles out"; labelled retention cases do.
+    message = "my wee just trickles out since I hurt my back and I have to wait ages"
     assert Triage().assess([message]).level == "none"  # the rules alone miss it
     assert triage.backstop is not None and triage.backstop.bank is not None
     hit = triage.backstop._check_bank(triage.embedder.encode_query(message))
-    assert hit is not None and hit.category == "major_trauma"
+    assert hit is not None and hit.category == "cauda_equina"
     assert assess(triage, message).level == "emergency"
 
 

@@ -34,7 +34,8 @@ HEADER = """\
 """
 
 
-def main() -> None:
+def build() -> dict[str, list]:
+    """The bank's content from the current sets (what case_bank.yaml must hold)."""
     rules = Triage()  # rules only: no embedding backstop, so the category comes from the lexicon
     red: list[dict[str, str]] = []
     benign: list[str] = []
@@ -57,10 +58,14 @@ def main() -> None:
             best = max(result.matches, key=lambda m: LEVELS.index(m.level))
             red.append({"text": text, "category": best.category})
     red = list({r["text"]: r for r in red}.values())
-    benign = list(dict.fromkeys(benign))
-    body = yaml.safe_dump({"red": red, "benign": benign}, sort_keys=False, allow_unicode=True, width=1000)
+    return {"red": red, "benign": list(dict.fromkeys(benign))}
+
+
+def main() -> None:
+    bank = build()
+    body = yaml.safe_dump(bank, sort_keys=False, allow_unicode=True, width=1000)
     OUT.write_text(HEADER + body, encoding="utf-8")
-    print(f"{len(red)} red-flag and {len(benign)} benign cases -> {OUT.relative_to(REPO)}")
+    print(f"{len(bank['red'])} red-flag and {len(bank['benign'])} benign cases -> {OUT.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

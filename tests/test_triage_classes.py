@@ -237,3 +237,57 @@ def test_case_bank_catches_a_paraphrase_of_a_labelled_case(triage: Triage) -> No
                                      "hurt my back lifting", "my back hurts, what should I do?"])
 def test_case_bank_leaves_plain_back_pain_alone(triage: Triage, message: str) -> None:
     assert assess(triage, message).level == "none"
+
+
+# Third round: classes missed on the v4 blind set (since tuned on, now in evals/sets), own wording.
+ESCALATE_3 = {
+    "legs_have_gone_weak": ("emergency", ["both my legs have gone weak since yesterday and my back is bad"]),
+    "legs_both_weak_learner": ("emergency", ["my leg are both weak from two day, back pain too"]),
+    "legs_disobey": ("emergency", ["my legs won't listen to me and it's getting worse since my back went"]),
+    "day_by_day": ("emergency", ["Day 2: foot a bit weak. Day 4: it drags on every step. back still sore"]),
+    "spreading_to_whole_leg": (
+        "emergency", ["numb patch on my shin on Monday, now it's the whole lower leg and it's weaker"]),
+    "towel_simile": ("emergency", ["it's like I'm sitting on a thick towel that isn't there, since my back flared"]),
+    "cheeks_asleep": ("emergency", ["my bum cheeks and in between feel like they've fallen asleep and it won't go"]),
+    "bowel_sensation": ("emergency", ["I couldn't tell if anything was coming out on the loo, back is bad"]),
+    "urge_missing": ("emergency", ["I haven't been able to tell whether I need a wee since I hurt my back"]),
+    "slow_stream": ("emergency", ["since the back spasm my pee is way slower and takes ages before anything comes"]),
+    "crushed_chest": ("emergency", ["mid run my chest felt crushed and I couldn't get my breath, back aches"]),
+    "calf_raise": ("urgent", ["since my back went I can't do a single-leg calf raise on the right"]),
+    "one_leg_weaker_stairs": ("urgent", ["my left leg has felt a bit weaker on stairs since my back twinged"]),
+    "folded_in_half": ("urgent", ["I'm folded in half with back pain, getting to the bathroom takes me ten minutes"]),
+    "bare_age_knock": ("urgent", ["81 and still jogging! bumped into a door frame and my back has hurt since"]),
+    "weight_eating_same": ("urgent", ["dropped 7kg since summer, eating the same as always, and my back aches"]),
+    "worse_every_few_days": ("urgent", ["stopped running a month ago and the back ache gets worse every few days"]),
+}
+
+BENIGN_3 = {
+    "friend_cancer": ["my mate had bowel cancer last year and I'm pacing her at parkrun, any tips?"],
+    "aunt_osteoporosis": ["my nan has osteoporosis and I'm 25, how do I keep my bones strong with running?"],
+    "race_fever": ["marathon fever has hit our club! how long should my taper be?"],
+    "short_steroid_course": ["I'm on a 7-day course of prednisolone for a chest infection, ok to jog?"],
+    "why_runners_question": ["why do young female runners who skip meals get stress fractures?"],
+    "one_trip": ["caught my foot on a kerb once last month, no pain at all, just embarrassing"],
+    "small_shoes": ["my toes went numb in shoes half a size too small, fine after I took them off"],
+    "sore_quads_fine_now": ["after the marathon my quads were so sore I could barely walk, all fine now"],
+    "years_young": ["82 years young and still running, how many rest days a week?"],
+    "legs_gone_heavy_after_race": ["my legs have gone heavy after the half marathon, normal?"],
+}
+
+
+@pytest.mark.parametrize("name", list(ESCALATE_3))
+def test_third_round_red_flag_classes_escalate(triage: Triage, name: str) -> None:
+    level, messages = ESCALATE_3[name]
+    result = assess(triage, *messages)
+    assert result.level == level, (name, result)
+
+
+@pytest.mark.parametrize("name", list(BENIGN_3))
+def test_third_round_benign_classes_stay_none(triage: Triage, name: str) -> None:
+    result = assess(triage, *BENIGN_3[name])
+    assert result.level == "none", (name, result)
+
+
+def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
+    assert assess(rules_only, "my numbness has gone").level == "none"
+    assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"

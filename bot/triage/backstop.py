@@ -72,13 +72,14 @@ class Backstop:
         benign = float(np.max(self._benign @ vector)) if len(self._benign) else -1.0
         return best, float(red[best]), benign
 
-    def check(self, vector: np.ndarray) -> BackstopHit | None:
+    def check(self, vector: np.ndarray, bank: bool = True) -> BackstopHit | None:
+        """Exemplar match first; then, when `bank` is set, the labelled-case match."""
         best, red, benign = self.scores(vector)
         category = self._categories[best]
         threshold = max(self.threshold, self.category_thresholds.get(category, 0.0))
         if red >= threshold and red - benign >= self.margin:
             return BackstopHit(category, red, self._texts[best])
-        return self._check_bank(vector)
+        return self._check_bank(vector) if bank else None
 
     def _check_bank(self, vector: np.ndarray) -> BackstopHit | None:
         """Nearest labelled case: a red-flag case clearly closer than every known benign message."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from bot.embedding import Embedder
 from bot.errors import ConfigError
+from bot.text import tokens
 from bot.triage.backstop import Backstop, CaseBank
 from bot.triage.context import Analysis, Context, Person
 from bot.triage.normalise import Normaliser
@@ -48,6 +49,11 @@ class _Hit:
 
 _FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
 _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
+
+
+# A labelled case is matched only by text with this many content words: a two-word sentence
+# ("Just stiff.") is near the opening of too many long cases.
+BANK_MIN_WORDS = 5
 
 
 def _rank(level: str) -> int:
@@ -160,7 +166,7 @@ class Triage:
                 if i in retracted:
                     continue
                 for text, vector in self._backstop_inputs(messages, i, analysis, query_vector):
-                    hit = self.backstop.check(vector)
+                    hit = self.backstop.check(vector, bank=len(tokens(text)) >= BANK_MIN_WORDS)
                     if hit is not None and (hit.category, i) in explained:
                         continue  # the rules saw this symptom and a later turn explained it
                     if hit is not None and not any(m.category == hit.category for m in matches.values()):

@@ -33,6 +33,7 @@ class _Scan:
     analysis: Analysis
     candidates: tuple[_Candidate, ...]
     modifiers: frozenset[str]
+    explained: frozenset[str] = frozenset()  # categories whose phrase had a benign explanation here
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -132,6 +133,9 @@ class Triage:
             if i in retracted:
                 continue
             modifiers |= scan.modifiers
+            # The rules saw this category's phrase and its benign explanation in the same message
+            # ("my mate had cancer, I'm pacing her"): the backstop must not re-raise it.
+            explained |= {(category, i) for category in scan.explained}
             for cand in scan.candidates:
                 if cand.unless is not None and any(
                         self._benign_in(cand.unless, later, 0, len(later.text))
@@ -208,6 +212,7 @@ class Triage:
         analysis = self.context.analyse(self.normalise(raw))
         text = analysis.text
         candidates = []
+        explained: set[str] = set()
         for category in self.flags.categories.values():
             for signal in category.signals:
                 for pattern in signal.patterns:
@@ -215,6 +220,7 @@ class Triage:
                     if found is None:
                         continue
                     if signal.unless is not None and self._benign(signal.unless, analysis, found):
+                        explained.add(category.id)
                         break
                     candidates.append(_Candidate(category.id, signal.id, signal.weak,
                                                  text[found[0]:found[1]], signal.unless))
@@ -222,7 +228,8 @@ class Triage:
         modifiers = frozenset(
             m.id for m in self.flags.modifiers
             if any(self._first_live(p, analysis) is not None for p in m.patterns))
-        return _Scan(analysis, tuple(candidates), modifiers)
+        live = {c.category for c in candidates}
+        return _Scan(analysis, tuple(candidates), modifiers, frozenset(explained - live))
 
     def _first_live(self, pattern: re.Pattern[str], analysis: Analysis,
                     category: str | None = None) -> tuple[int, int] | None:

@@ -99,19 +99,6 @@ BENIGN = {
 }
 
 
-@pytest.mark.parametrize("name", list(ESCALATE))
-def test_new_red_flag_classes_escalate(triage: Triage, name: str) -> None:
-    level, messages = ESCALATE[name]
-    result = assess(triage, *messages)
-    assert result.level == level, (name, result)
-
-
-@pytest.mark.parametrize("name", list(BENIGN))
-def test_new_benign_classes_stay_none(triage: Triage, name: str) -> None:
-    result = assess(triage, *BENIGN[name])
-    assert result.level == "none", (name, result)
-
-
 def test_dismissal_is_not_a_retraction(rules_only: Triage) -> None:
     # "ignore that" / "never mind" take nothing back; only a corrected fact does.
     assert assess(rules_only, "numb around my bum", "never mind that, which shoes?").level == "emergency"
@@ -193,19 +180,6 @@ BENIGN_2 = {
 }
 
 
-@pytest.mark.parametrize("name", list(ESCALATE_2))
-def test_second_round_red_flag_classes_escalate(triage: Triage, name: str) -> None:
-    level, messages = ESCALATE_2[name]
-    result = assess(triage, *messages)
-    assert result.level == level, (name, result)
-
-
-@pytest.mark.parametrize("name", list(BENIGN_2))
-def test_second_round_benign_classes_stay_none(triage: Triage, name: str) -> None:
-    result = assess(triage, *BENIGN_2[name])
-    assert result.level == "none", (name, result)
-
-
 def test_history_that_is_back_counts_again(rules_only: Triage) -> None:
     text = "had a stress fracture in 2019, fully healed, but it came back this week"
     assert assess(rules_only, text).level == "urgent"
@@ -275,19 +249,23 @@ BENIGN_3 = {
 }
 
 
-@pytest.mark.parametrize("name", list(ESCALATE_3))
-def test_third_round_red_flag_classes_escalate(triage: Triage, name: str) -> None:
-    level, messages = ESCALATE_3[name]
+def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
+    assert assess(rules_only, "my numbness has gone").level == "none"
+    assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
+
+
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3}
+
+
+@pytest.mark.parametrize("name", list(ALL_ESCALATE))
+def test_red_flag_classes_escalate(triage: Triage, name: str) -> None:
+    level, messages = ALL_ESCALATE[name]
     result = assess(triage, *messages)
     assert result.level == level, (name, result)
 
 
-@pytest.mark.parametrize("name", list(BENIGN_3))
-def test_third_round_benign_classes_stay_none(triage: Triage, name: str) -> None:
-    result = assess(triage, *BENIGN_3[name])
+@pytest.mark.parametrize("name", list(ALL_BENIGN))
+def test_benign_classes_stay_none(triage: Triage, name: str) -> None:
+    result = assess(triage, *ALL_BENIGN[name])
     assert result.level == "none", (name, result)
-
-
-def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
-    assert assess(rules_only, "my numbness has gone").level == "none"
-    assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"

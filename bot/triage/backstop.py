@@ -67,30 +67,35 @@ class Backstop:
 
     def scores(self, vector: np.ndarray) -> tuple[int, float, float]:
         """Index of the best red-flag exemplar, its similarity, and the best benign similarity."""
-        red = self._red @ vector
-        best = int(np.argmax(red))
-        benign = float(np.max(self._benign @ vector)) if len(self._benign) else -1.0
-        return best, float(red[best]), benign
+        return _nearest(self._red, self._benign, vector)
 
     def check(self, vector: np.ndarray, bank: bool = True) -> BackstopHit | None:
         """Exemplar match first; then, when `bank` is set, the labelled-case match."""
         best, red, benign = self.scores(vector)
-        category = self._categories[best]
-        threshold = max(self.threshold, self.category_thresholds.get(category, 0.0))
-        if red >= threshold and red - benign >= self.margin:
-            return BackstopHit(category, red, self._texts[best])
-        return self._check_bank(vector) if bank else None
+        hit = self._decide(self._categories[best], self._texts[best], red, benign, self.threshold, self.margin)
+        if hit is not None or not bank:
+            return hit
+        return self._check_bank(vector)
 
     def _check_bank(self, vector: np.ndarray) -> BackstopHit | None:
         """Nearest labelled case: a red-flag case clearly closer than every known benign message."""
         if self.bank is None or not len(self._bank_red):
             return None
-        sims = self._bank_red @ vector
-        best = int(np.argmax(sims))
-        red = float(sims[best])
-        benign = float(np.max(self._bank_benign @ vector)) if len(self._bank_benign) else -1.0
+        best, red, benign = _nearest(self._bank_red, self._bank_benign, vector)
         category, text = self.bank.red[best]
-        threshold = max(self.bank.threshold, self.category_thresholds.get(category, 0.0))
-        if red >= threshold and red - benign >= self.bank.margin:
+        return self._decide(category, text, red, benign, self.bank.threshold, self.bank.margin)
+
+    def _decide(self, category: str, text: str, red: float, benign: float,
+                threshold: float, margin: float) -> BackstopHit | None:
+        """A hit when the red-flag match clears the (category's) threshold and beats benign by margin."""
+        threshold = max(threshold, self.category_thresholds.get(category, 0.0))
+        if red >= threshold and red - benign >= margin:
             return BackstopHit(category, red, text)
         return None
+
+
+def _nearest(red: np.ndarray, benign: np.ndarray, vector: np.ndarray) -> tuple[int, float, float]:
+    """Index and similarity of the nearest red-flag row, and the nearest benign row's similarity."""
+    sims = red @ vector
+    best = int(np.argmax(sims))
+    return best, float(sims[best]), float(np.max(benign @ vector)) if len(benign) else -1.0

@@ -11,7 +11,6 @@ Held-out sets (evals/heldout/) are never read: they measure how the bank general
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.triage import Triage  # noqa: E402
 from bot.types import LEVELS  # noqa: E402
+from evals.schema import load_sets  # noqa: E402
 
 SETS = REPO / "evals" / "sets"
 OUT = REPO / "bot" / "triage" / "data" / "case_bank.yaml"
@@ -39,24 +39,21 @@ def build() -> dict[str, list]:
     rules = Triage()  # rules only: no embedding backstop, so the category comes from the lexicon
     red: list[dict[str, str]] = []
     benign: list[str] = []
-    for path in sorted(SETS.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            case = json.loads(line)
-            if case.get("history") or "triage" not in case:
-                continue
-            text = " ".join(str(case["question"]).split())
-            if not text or len(text) > 400:
-                continue
-            if case["triage"] == "none":
-                benign.append(text)
-                continue
-            result = rules.assess([text])
-            if result.level != case["triage"]:
-                continue
-            best = max(result.matches, key=lambda m: LEVELS.index(m.level))
-            red.append({"text": text, "category": best.category})
+    cases, _problems = load_sets(sorted(SETS.glob("*.jsonl")))
+    for case in cases:
+        if case.history or case.triage is None:
+            continue
+        text = " ".join(case.question.split())
+        if not text or len(text) > 400:
+            continue
+        if case.triage == "none":
+            benign.append(text)
+            continue
+        result = rules.assess([text])
+        if result.level != case.triage:
+            continue
+        best = max(result.matches, key=lambda m: LEVELS.index(m.level))
+        red.append({"text": text, "category": best.category})
     red = list({r["text"]: r for r in red}.values())
     return {"red": red, "benign": list(dict.fromkeys(benign))}
 

@@ -25,6 +25,28 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
+def triage(embedder):
+    """The triage stage with the embedding backstop (real model)."""
+    from bot.triage import Triage
+
+    return Triage(embedder)
+
+
+@pytest.fixture(scope="session")
+def rules_only():
+    """The triage stage without an embedder: lexicon and context rules only."""
+    from bot.triage import Triage
+
+    return Triage()
+
+
+def assess(triage, *messages: str):
+    """Triage a conversation (oldest message first) the way the assistant does."""
+    vector = triage.embedder.encode_query(messages[-1]) if triage.embedder else None
+    return triage.assess(list(messages), vector)
+
+
+@pytest.fixture(scope="session")
 def index_settings(tmp_path_factory, embedder):
     """Settings pointing at a temp data dir holding a complete index of the bundled corpus."""
     from bot.settings import Settings

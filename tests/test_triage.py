@@ -6,30 +6,8 @@ import re
 
 import pytest
 
-from bot.embedding import shared_embedder
 from bot.triage import Triage, render_card
-from bot.types import TriageResult
-
-
-@pytest.fixture(scope="session")
-def embedder():
-    return shared_embedder()
-
-
-@pytest.fixture(scope="session")
-def triage(embedder) -> Triage:
-    return Triage(embedder)
-
-
-@pytest.fixture(scope="session")
-def rules_only() -> Triage:
-    return Triage()
-
-
-def assess(triage: Triage, *messages: str) -> TriageResult:
-    vector = triage.embedder.encode_query(messages[-1]) if triage.embedder else None
-    return triage.assess(list(messages), vector)
-
+from tests.conftest import assess
 
 # --- one test per category, several lay phrasings each ----------------------------------------
 

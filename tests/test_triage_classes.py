@@ -9,25 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.embedding import shared_embedder
 from bot.triage import Triage
-from bot.types import TriageResult
-
-
-@pytest.fixture(scope="module")
-def triage() -> Triage:
-    return Triage(shared_embedder())
-
-
-@pytest.fixture(scope="module")
-def rules_only() -> Triage:
-    return Triage()
-
-
-def assess(triage: Triage, *messages: str) -> TriageResult:
-    vector = triage.embedder.encode_query(messages[-1]) if triage.embedder else None
-    return triage.assess(list(messages), vector)
-
+from tests.conftest import assess
 
 ESCALATE = {
     # cauda equina: retention / overflow phrased indirectly

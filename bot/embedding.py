@@ -55,6 +55,7 @@ class Embedder:
                  cache_size: int = 512, cache_dir: Path | None = None) -> None:
         self.model_name = model
         self.batch_size = batch_size
+        self._known_words: frozenset[str] | None = None
         self._path = resolve_model(model)
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -99,12 +100,17 @@ class Embedder:
         self.dimension = int(get_dim() or 0)
 
     def known_words(self) -> frozenset[str]:
-        """Whole words in the model's tokenizer vocabulary: a free, offline list of common English."""
-        if self._onnx is not None:
-            vocab = self._onnx.vocab()
-        else:
-            vocab = getattr(getattr(self._model, "tokenizer", None), "get_vocab", lambda: {})()
-        return frozenset(w for w in vocab if w.isalpha() and w.islower())
+        """Whole words in the model's tokenizer vocabulary: a free, offline list of common English.
+
+        Built once per model (triage and the speller both ask, and the speller on every index reload).
+        """
+        if self._known_words is None:
+            if self._onnx is not None:
+                vocab = self._onnx.vocab()
+            else:
+                vocab = getattr(getattr(self._model, "tokenizer", None), "get_vocab", lambda: {})()
+            self._known_words = frozenset(w for w in vocab if w.isalpha() and w.islower())
+        return self._known_words
 
     def _threads(self, n: int) -> None:
         if n != self._current_threads:

@@ -232,6 +232,18 @@ BENIGN_3 = {
 }
 
 
+def test_combos_are_order_independent(rules_only: Triage) -> None:
+    """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
+    order the file or the hash seed puts the options in (results once changed between processes)."""
+    from bot.triage.triage import _assign
+
+    groups = (("a", "b", "c", "d"), ("a", "b", "c"))
+    assert _assign(groups, {"a", "d"}, distinct=True) == ["d", "a"]
+    assert _assign(groups, {"a"}, distinct=True) is None
+    assert _assign(groups, {"a"}, distinct=False) == ["a", "a"]
+    assert assess(rules_only, "I'm a woman and get deep sacral pain on one side when I run").level == "urgent"
+
+
 def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "my numbness has gone").level == "none"
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"

@@ -88,7 +88,7 @@ class Category:
 @dataclass(frozen=True)
 class Combo:
     category: str
-    requires: tuple[frozenset[str], ...]
+    requires: tuple[tuple[str, ...], ...]  # groups in file order: results never depend on hashing
     distinct: bool
 
 
@@ -159,9 +159,9 @@ def load_red_flags(data: dict[str, Any] | None = None) -> RedFlags:
         cat = craw.get("category")
         if cat not in flags.categories:
             raise ConfigError(f"red_flags.yaml combo: unknown category {cat!r}")
-        groups = tuple(frozenset(g) for g in craw.get("requires") or [])
+        groups = tuple(tuple(dict.fromkeys(g)) for g in craw.get("requires") or [])
         for g in groups:
-            unknown = g - known
+            unknown = set(g) - known
             if unknown:
                 raise ConfigError(f"red_flags.yaml combo for {cat!r}: unknown ids {sorted(unknown)}")
         combos.append(Combo(cat, groups, bool(craw.get("distinct", False))))

@@ -57,6 +57,20 @@ _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
 BANK_MIN_WORDS = 5
 
 
+def _assign(groups: tuple[tuple[str, ...], ...], present: set[str], distinct: bool) -> list[str] | None:
+    """One present id per requirement group (all different when `distinct`), or None.
+
+    Searches every assignment, so the answer does not depend on the order of the options."""
+    if not groups:
+        return []
+    for option in groups[0]:
+        if option in present:
+            rest = _assign(groups[1:], present - {option} if distinct else present, distinct)
+            if rest is not None:
+                return [option, *rest]
+    return None
+
+
 def _rank(level: str) -> int:
     return LEVELS.index(level)
 
@@ -262,21 +276,12 @@ class Triage:
         by_signal: dict[str, list[_Hit]] = {}
         for hit in hits:
             by_signal.setdefault(hit.signal, []).append(hit)
+        present = set(by_signal) | modifiers
         out = []
         for combo in self.flags.combos:
-            used: list[_Hit] = []
-            chosen: set[str] = set()
-            ok = True
-            for group in combo.requires:
-                options = [s for s in group if s in by_signal or s in modifiers]
-                if combo.distinct:
-                    options = [s for s in options if s not in chosen]
-                if not options:
-                    ok = False
-                    break
-                chosen.add(options[0])
-                used.extend(by_signal.get(options[0], [])[:1])
-            if ok and used:
+            chosen = _assign(combo.requires, present, combo.distinct)
+            used = [by_signal[s][0] for s in chosen or () if s in by_signal]
+            if used:
                 text = " + ".join(dict.fromkeys(h.text for h in used))
                 out.append((combo.category, text, max(h.message for h in used)))
         return out

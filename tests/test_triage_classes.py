@@ -232,6 +232,53 @@ BENIGN_3 = {
 }
 
 
+# Fourth round: classes missed on the v5 blind set (since tuned on, now in evals/sets), own wording.
+ESCALATE_4 = {
+    "saddle_like_cardboard": ("emergency", ["since my back went the skin between my legs feels like cardboard"]),
+    "saddle_sort_of_dead": ("emergency", ["my back locked up and my privates feel kind of dead now"]),
+    "pins_and_needly": ("emergency", ["my bum and inner thighs have gone all pins-and-needly since the long run"]),
+    "someone_elses_bottom": (
+        "emergency", ["sitting on the toilet feels like sitting on somebody else's bum, back sore"]),
+    "cycling_numb_still_there": (
+        "emergency", ["after a spin class my crotch went numb and it's still numb hours later, back aches"]),
+    "erection_gone": ("emergency", ["not been able to get an erection since my back went last week"]),
+    "waterworks": ("emergency", ["my dad's back is bad and he's having trouble with his waterworks"]),
+    "bear_down": ("emergency", ["I've got to bear down hard to get a wee going since my back spasm"]),
+    "nothing_is_coming": ("emergency", ["I sit on the toilet to pee and nothing is coming, my back is very bad"]),
+    "stop_start_stream": ("emergency", ["back's wrecked and my pee stream stops and starts now"]),
+    "never_know_finished": ("emergency", ["I never know any more whether I've finished peeing, back is killing me"]),
+    "accident_not_felt": (
+        "emergency", ["had an accident in the car, a poo, and I hadn't felt a thing, back aching all week"]),
+    "feet_harder_to_lift": ("emergency", ["it's getting harder every day to lift my feet and my back hurts"]),
+    "trainer_clips_kerb": (
+        "emergency", ["my shoe keeps clipping the kerb and it's worse each day, back has been bad for a week"]),
+    "both_feet_slapping": ("emergency", ["my left foot slaps when I walk and now the right one's doing it too"]),
+    "two_legs_no_strength": ("emergency", ["my two legs have no strength since yesterday and my back is painful"]),
+    "clinician_power_grades": (
+        "emergency", ["nurse here: my dorsiflexion power was 4/5 on Tuesday and it's 3/5 today"]),
+    "weekday_progression": (
+        "emergency", ["my leg gave way once on Friday, twice on Saturday, and today I can hardly lift my foot"]),
+    "belly_has_a_pulse": ("emergency", ["my tummy feels like it has its own heartbeat and my back suddenly hurts"]),
+    "holding_chest": ("emergency", ["my running partner is clutching his chest and says his back hurts"]),
+    "thrown_onto_kerb": ("emergency", ["a cyclist hit me and I was thrown onto the kerb, lower back very sore"]),
+    "off_e_scooter": ("emergency", ["I fell off my e-scooter going fast and landed on my back"]),
+    "night_stronger": ("urgent", ["the pain does not go with rest and at night it becomes stronger"]),
+    "weight_without_even_trying": ("urgent", ["I'm losing weight without even trying and my back has been sore"]),
+    "folded_cannot_step": ("urgent", ["he's folded over and can't take a single step without yelling"]),
+}
+
+BENIGN_4 = {
+    "if_one_day": ["if one day I could not hold my pee, what would that mean for my back?"],
+    "is_x_a_sign_of": ["is a fever with back ache a sign of a kidney infection? it's for a first aid course"],
+    "uti_sorted": ["had a kidney infection last month, antibiotics sorted it, all good now. ok to race?"],
+    "op_years_before": ["my wife had surgery for cauda equina six years before and is fine, can she jog?"],
+    "club_woman_sacral": ["a girl in my club has a sacral stress fracture; I'm a man with no pain, prevention tips?"],
+    "disc_fine_now": ["I had a slipped disc a few years ago, it's fine now. can I start running again?"],
+    "on_and_off_years": ["my lower back has been on-and-off for about 5 years, is jogging good for it?"],
+    "cross_training_numb_gone": ["my bum went numb on the spin bike during cross-training, fine once I stood up"],
+}
+
+
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
     order the file or the hash seed puts the options in (results once changed between processes)."""
@@ -249,8 +296,8 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
-ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3}
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -279,6 +279,41 @@ BENIGN_4 = {
 }
 
 
+# Fifth round: classes missed on the v6 blind set (since tuned on, now in evals/sets), own wording.
+ESCALATE_5 = {
+    "weight_reason_first": ("urgent", ["eating more than ever but I've dropped 6kg since spring, and my back aches"]),
+    "dragging_more_every_day": ("emergency", ["my left foot is dragging more every day and my back is sore"]),
+    "each_day_worse": ("emergency", ["since Friday I can barely lift my right foot, each day it's worse"]),
+    "noticeably_worse": ("emergency", ["my leg felt weak on Monday and today it is noticeably weaker, back hurts"]),
+    "once_yesterday_more_today": (
+        "emergency", ["keep catching my toes on kerbs, it happened 4 times today and yesterday only once"]),
+    "press_to_pass": ("emergency", ["back pain since Sunday and I must press on my belly to pass urine"]),
+    "not_managed_to_pee": ("emergency", ["I haven't managed to pee all day and my back went yesterday"]),
+    "no_idea_if_needs": ("emergency", ["she says she has no idea whether she needs a wee any more, back is bad"]),
+    "where_you_sit": ("emergency", ["the bits I'd sit on a saddle with feel muted and odd since my back flared"]),
+    "foot_not_clearing": ("urgent", ["my right foot isn't clearing the ground properly on runs, back is tight"]),
+    "hop_ouch": ("urgent", ["deep pain at the bottom of my spine, hopping = ouch, ramped up my miles for a marathon"]),
+    "bulge_in_artery": (
+        "emergency", ["he was told he has a bulge in the main artery in his belly and now has sudden bad back pain"]),
+}
+
+BENIGN_5 = {
+    "relative_cancer_charity": ["my dad had bowel cancer, I'm running a charity 10k for him - tips for my back?"],
+    "relative_aneurysm_own_back": ["my nan had an aneurysm fixed years ago; I'm 30, should I worry about my back?"],
+    "teammate_spondylolysis": ["my teammate has spondylolysis, what training do people with it usually do?"],
+    "raise_the_risk": ["does low energy availability raise the risk of stress fractures? writing a blog post"],
+    "resolved_since_month": ["my back locked up in March and I couldn't straighten up, totally fine since April"],
+    "pace_off_a_cliff": ["my pace fell off a cliff after 30k and my back felt tired, normal?"],
+    "is_it_true_fever": ["is it true a fever with back pain can mean an infection? reading up for a coaching course"],
+    "near_miss": ["nearly got hit by a van on my run, it didn't touch me, any hi-vis tips?"],
+    "if_i_went_on_steroids": ["if I went on steroids for my asthma, would running hurt my bones?"],
+    "numb_after_drive": ["my bum went numb on the drive to the race but was back to normal after a few minutes"],
+    "club_member_old_fall": ["a lad at my club broke his back falling off a wall years ago and still runs ultras"],
+    "old_op_fine_decade": ["had a disc op years ago, completely fine for a decade now, ok to do an ultra?"],
+    "someone_cannot_feel_wipe": ["just curious - if someone can't feel it when they wipe, what does that mean?"],
+}
+
+
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
     order the file or the hash seed puts the options in (results once changed between processes)."""
@@ -291,13 +326,22 @@ def test_combos_are_order_independent(rules_only: Triage) -> None:
     assert assess(rules_only, "I'm a woman and get deep sacral pain on one side when I run").level == "urgent"
 
 
+def test_family_history_counts_when_the_relative_has_symptoms(rules_only: Triage) -> None:
+    """A relative's diagnosis is family history only while the message is about the user and not
+    about that relative's own current symptoms."""
+    assert assess(rules_only, "my mum had breast cancer and I'm 30, my lower back is stiff").level == "none"
+    assert assess(rules_only, "my mum had breast cancer and now her back aches all the time").level == "urgent"
+    assert assess(rules_only, "my dad had prostate cancer, he's 70 and has a backache he can't shift").level == "urgent"
+    assert assess(rules_only, "I had breast cancer, my back is stiff").level == "urgent"
+
+
 def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "my numbness has gone").level == "none"
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
-ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4}
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -63,6 +63,11 @@ class Context:
         self.retraction_window = int(rules.get("retraction_window", 10))
         opening = rules.get("opening_retraction")
         self.opening_retraction = re.compile(opening) if opening else None
+        family = rules.get("family_history") or {}
+        self.family_categories = frozenset(family.get("categories") or ())
+        self.family_relative = re.compile(family["relative"]) if family.get("relative") else None
+        self.family_symptoms = re.compile(family["their_symptoms"]) if family.get("their_symptoms") else None
+        self.family_self = re.compile(family["self"]) if family.get("self") else None
         self.third = [re.compile(p) for p in rules["third_person"]]
         self.first = re.compile("|".join(f"(?:{p})" for p in rules["first_person"]))
 
@@ -124,6 +129,12 @@ class Analysis:
         self.lived = bool(ctx.lived and ctx.lived.search(text))
         self.history = [span for span in _sentences(text) if _is_history(ctx, text[span[0]:span[1]])]
         self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
+        # Sentences naming a relative, in a message about the user that says nothing of the relative's
+        # own symptoms.
+        about_user = ctx.family_self is not None and ctx.family_self.search(text)
+        self.family = [] if ctx.family_relative is None or not about_user or (
+            ctx.family_symptoms is not None and ctx.family_symptoms.search(text)) else [
+            span for span in _sentences(text) if ctx.family_relative.search(text, *span)]
 
     @property
     def has_negation(self) -> bool:
@@ -138,6 +149,11 @@ class Analysis:
         """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems
         since"), and the category is not one whose history is itself a red flag."""
         return category not in self.ctx.history_counts and any(s <= start < e for s, e in self.history)
+
+    def family_history(self, start: int, category: str) -> bool:
+        """The phrase is a relative's diagnosis ("my mum had breast cancer") and the message does not
+        describe that relative's current symptoms."""
+        return category in self.ctx.family_categories and any(s <= start < e for s, e in self.family)
 
     def retracted(self, start: int, end: int) -> bool:
         """The user takes the phrase back right after saying it ("my leg went numb - actually no,

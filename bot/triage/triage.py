@@ -205,7 +205,7 @@ class Triage:
         (embeddings are blind to those); otherwise each of its sentences that has none, so a "no"
         in one sentence does not hide a symptom in the next."""
         assert self.embedder is not None
-        if not (analysis.has_cue or analysis.has_negation):
+        if not (analysis.has_cue or analysis.has_negation or analysis.family):
             if i == len(messages) - 1 and query_vector is not None:
                 return [(messages[i].strip(), np.asarray(query_vector, dtype=np.float32))]
             return [(messages[i].strip(), self.embedder.encode_query(messages[i]))]
@@ -215,7 +215,7 @@ class Triage:
         out = []
         for sentence in sentences:
             part = self._scan(sentence).analysis
-            if not (part.has_cue or part.has_negation):
+            if not (part.has_cue or part.has_negation or part.family):
                 out.append((sentence, self.embedder.encode_query(sentence)))
         return out
 
@@ -254,7 +254,8 @@ class Triage:
                 continue
             if analysis.negated(start, end) or analysis.hypothetical(start, end) or analysis.retracted(start, end):
                 continue
-            if category is not None and analysis.in_history(start, category):
+            if category is not None and (analysis.in_history(start, category)
+                                         or analysis.family_history(start, category)):
                 continue
             return start, end
         return None

@@ -63,11 +63,9 @@ class Context:
         self.retraction_window = int(rules.get("retraction_window", 10))
         opening = rules.get("opening_retraction")
         self.opening_retraction = re.compile(opening) if opening else None
-        family = rules.get("family_history") or {}
-        self.family_categories = frozenset(family.get("categories") or ())
-        self.family_relative = re.compile(family["relative"]) if family.get("relative") else None
-        self.family_symptoms = re.compile(family["their_symptoms"]) if family.get("their_symptoms") else None
-        self.family_self = re.compile(family["self"]) if family.get("self") else None
+        family = rules.get("family_history")
+        self.family = _Family(frozenset(family["categories"]), re.compile(family["relative"]),
+                              re.compile(family["self"]), re.compile(family["their_symptoms"])) if family else None
         self.third = [re.compile(p) for p in rules["third_person"]]
         self.first = re.compile("|".join(f"(?:{p})" for p in rules["first_person"]))
 
@@ -91,6 +89,27 @@ class Context:
 
 
 _FULL_SENTENCE = re.compile(r"[^.!?;\n]+")
+
+
+@dataclass(frozen=True)
+class _Family:
+    """rules.yaml family_history: which categories a relative's diagnosis does not raise, and when."""
+
+    categories: frozenset[str]
+    relative: re.Pattern[str]
+    about_user: re.Pattern[str]
+    their_symptoms: re.Pattern[str]
+
+    def spans(self, text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Sentences naming a relative, in a message about the user that says nothing of the
+        relative's own symptoms."""
+        if not self.relative.search(text) or not self.about_user.search(text) or self.their_symptoms.search(text):
+            return []
+        return [span for span in sentences if self.relative.search(text, *span)]
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s <= pos < e for s, e in spans)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -121,20 +140,16 @@ class Analysis:
         self.sentence_starts = [0] + [m.end() for m in ctx.sentence_breaks.finditer(text)]
         pseudo = [(m.start(), m.end()) for m in ctx.pseudo.finditer(text)]
         self.negations = [m.start() for m in ctx.neg_before.finditer(text)
-                          if not any(s <= m.start() < e for s, e in pseudo)]
+                          if not _inside(pseudo, m.start())]
         self.hypo = [m.start() for m in ctx.hypothetical.finditer(text)]
         self.info = [m.start() for m in ctx.informational.finditer(text)]
         self.reported = [m.end() for m in ctx.reported.finditer(text)] if ctx.reported else []
         self.retractions = [m.start() for m in ctx.retraction.finditer(text)] if ctx.retraction else []
         self.lived = bool(ctx.lived and ctx.lived.search(text))
-        self.history = [span for span in _sentences(text) if _is_history(ctx, text[span[0]:span[1]])]
+        sentences = _sentences(text)
+        self.history = [span for span in sentences if _is_history(ctx, text[span[0]:span[1]])]
         self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
-        # Sentences naming a relative, in a message about the user that says nothing of the relative's
-        # own symptoms.
-        about_user = ctx.family_self is not None and ctx.family_self.search(text)
-        self.family = [] if ctx.family_relative is None or not about_user or (
-            ctx.family_symptoms is not None and ctx.family_symptoms.search(text)) else [
-            span for span in _sentences(text) if ctx.family_relative.search(text, *span)]
+        self.family = ctx.family.spans(text, sentences) if ctx.family else []
 
     @property
     def has_negation(self) -> bool:
@@ -148,12 +163,12 @@ class Analysis:
     def in_history(self, start: int, category: str) -> bool:
         """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems
         since"), and the category is not one whose history is itself a red flag."""
-        return category not in self.ctx.history_counts and any(s <= start < e for s, e in self.history)
+        return category not in self.ctx.history_counts and _inside(self.history, start)
 
     def family_history(self, start: int, category: str) -> bool:
         """The phrase is a relative's diagnosis ("my mum had breast cancer") and the message does not
         describe that relative's current symptoms."""
-        return category in self.ctx.family_categories and any(s <= start < e for s, e in self.family)
+        return self.ctx.family is not None and category in self.ctx.family.categories and _inside(self.family, start)
 
     def retracted(self, start: int, end: int) -> bool:
         """The user takes the phrase back right after saying it ("my leg went numb - actually no,

@@ -160,6 +160,11 @@ class Analysis:
         """Any hypothetical, informational, reported-speech or retraction wording in the message."""
         return bool(self.hypo or self.info or self.reported or self.retractions or self.opens_with_retraction)
 
+    @property
+    def embedding_blind(self) -> bool:
+        """Wording a sentence embedding cannot read: negation, a cue, or a relative's illness."""
+        return bool(self.has_cue or self.has_negation or self.family)
+
     def in_history(self, start: int, category: str) -> bool:
         """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems
         since"), and the category is not one whose history is itself a red flag."""

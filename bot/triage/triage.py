@@ -201,11 +201,11 @@ class Triage:
 
     def _backstop_inputs(self, messages: list[str], i: int, analysis: Analysis,
                          query_vector: np.ndarray | None) -> list[tuple[str, np.ndarray]]:
-        """What the exemplar backstop may read: the whole message when it has no negation or cue
-        (embeddings are blind to those); otherwise each of its sentences that has none, so a "no"
-        in one sentence does not hide a symptom in the next."""
+        """What the exemplar backstop may read: the whole message when nothing in it is
+        embedding-blind (negation, a cue, a relative's illness); otherwise each of its sentences
+        that has none, so a "no" in one sentence does not hide a symptom in the next."""
         assert self.embedder is not None
-        if not (analysis.has_cue or analysis.has_negation or analysis.family):
+        if not analysis.embedding_blind:
             if i == len(messages) - 1 and query_vector is not None:
                 return [(messages[i].strip(), np.asarray(query_vector, dtype=np.float32))]
             return [(messages[i].strip(), self.embedder.encode_query(messages[i]))]
@@ -215,7 +215,7 @@ class Triage:
         out = []
         for sentence in sentences:
             part = self._scan(sentence).analysis
-            if not (part.has_cue or part.has_negation or part.family):
+            if not part.embedding_blind:
                 out.append((sentence, self.embedder.encode_query(sentence)))
         return out
 

@@ -313,6 +313,45 @@ BENIGN_5 = {
     "someone_cannot_feel_wipe": ["just curious - if someone can't feel it when they wipe, what does that mean?"],
 }
 
+# Round 6: classes from blind set v7's misses, each tested in our own words.
+ESCALATE_6 = {
+    "knocked_flying_by_car": (
+        "emergency", ["a car knocked me flying at a crossing on my run, my back is sore but I walked home"]),
+    "legs_buckle_since": (
+        "emergency", ["since Saturday my legs keep buckling on stairs, both of them, after I hurt my back on a run"]),
+    "chest_tight_to_jaw": ("emergency", ["my chest went very tight out of nowhere and the pain moved up into my jaw"]),
+    "not_working_down_there": (
+        "emergency", ["things have stopped working down there in the bedroom and my lower back is bad"]),
+    "fever_cannot_think": (
+        "emergency", ["side pain under my ribs, a fever, and I can't think straight, keep dozing off"]),
+    "other_leg_same_thing": ("emergency", ["my left calf has had pins and needles since my back went",
+                                           "today the right one started doing the same thing"]),
+    "clothes_hanging_off": ("urgent", ["my jeans are hanging off me and I'm not dieting, my back aches all the time"]),
+    "toilet_paper_not_felt": ("emergency", ["back pain, and I do not feel the toilet paper when I wipe my bottom"]),
+    "not_my_skin": ("emergency", ["low back ache and my bum feels like it is not my skin"]),
+    "triple_a_jargon": ("emergency", ["sudden severe back pain, 70M, known AAA on follow-up"]),
+    "near_syncope": ("emergency", ["abrupt severe back pain through to my belly, near syncope"]),
+    "dribbling_stream": ("emergency", ["when I pee the stream only dribbles now and my back has been sore for a week"]),
+    "weeks_not_budging": ("urgent", ["my back has hurt for about 7 weeks now, not shifting at all",
+                                     "any stretches you would suggest?"]),
+    "question_is_not_an_explanation": ("urgent", ["my back has ached for 9 weeks now with no improvement",
+                                                  "would cross training help while I wait for a physio slot?"]),
+}
+
+BENIGN_6 = {
+    "relative_cancer_should_i": ["my aunt had ovarian cancer; should I get screened as a runner? my back is fine"],
+    "relative_osteoporosis_should_i": ["my nan has osteoporosis, should I do more strength work to protect my bones?"],
+    "relative_aneurysm_am_i": ["my father had an aneurysm repaired, am I more at risk? 40M, no symptoms"],
+    "relative_cancer_doing_well": [
+        "my sister beat breast cancer and she's doing brilliantly now. I'm running a 10k for her"],
+    "charity_race_named_for_cancer": ["did a breast cancer awareness 10k on sunday, my back was a bit stiff after"],
+    "not_literally_broken": [
+        "that tempo session 'broke' my back, not literally, just tired. how often should I do them?"],
+    "recovered_now_is_history": [
+        "had a high fever in January with a chest infection, fully recovered now; back is fine"],
+    "relative_hit_years_ago": ["my cousin was hit by a bus years ago, so I'm nervous on roads. best reflective gear?"],
+}
+
 
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
@@ -340,8 +379,8 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
-ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5}
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -11,7 +11,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": 
                          "\u2026": "...", "\u00a0": " "})
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_REPEATS = re.compile(r"([a-z])\1{2,}")  # "sooooo" -> "soo"
+_REPEATS = re.compile(r"(?!\baaa\b)([a-z])\1{2,}")  # "sooooo" -> "soo"; "AAA" (aortic aneurysm) stays
 _ASIDE_QUESTION = re.compile(r"\(([^()?]{1,40})\?+\)")  # "(perineum?)" is not a sentence end
 
 

@@ -152,8 +152,7 @@ class Triage:
             explained |= {(category, i) for category in scan.explained}
             for cand in scan.candidates:
                 if cand.unless is not None and any(
-                        self._benign_in(cand.unless, later, 0, len(later.text))
-                        for later in analyses[i + 1:]):
+                        self._explains(cand.unless, later) for later in analyses[i + 1:]):
                     explained.add((cand.category, i))
                     continue  # a later message explains it ("it's fine once I stand up")
                 hits.append(_Hit(cand.category, cand.signal, cand.weak, cand.text, i))
@@ -212,11 +211,15 @@ class Triage:
         sentences = [s.strip() for s in _SENTENCES.split(messages[i]) if s.strip()]
         if len(sentences) < 2:
             return []
+        # A sentence naming the relative of a family-history message is blind too: on its own it
+        # reads like the user's diagnosis ("my mum had bowel cancer in 2010, she's doing great").
+        family = self.context.family if analysis.family else None
         out = []
         for sentence in sentences:
             part = self._scan(sentence).analysis
-            if not part.embedding_blind:
-                out.append((sentence, self.embedder.encode_query(sentence)))
+            if part.embedding_blind or (family is not None and family.relative.search(part.text)):
+                continue
+            out.append((sentence, self.embedder.encode_query(sentence)))
         return out
 
     # --- layers -----------------------------------------------------------------------------
@@ -267,6 +270,21 @@ class Triage:
         start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
         stop = _FULL_STOP.search(text, span[1])
         return cls._benign_in(unless, analysis, start, stop.start() if stop else len(text))
+
+    @classmethod
+    def _explains(cls, unless: re.Pattern[str], later: Analysis) -> bool:
+        """A later message explains an earlier phrase only in a statement ("it's fine once I stand
+        up"); a question is about something else ("what's a good cross-training option?")."""
+        text = later.text
+        start = 0
+        for stop in [*_FULL_STOP.finditer(text), None]:
+            end = stop.start() if stop else len(text)
+            if not (stop and "?" in stop.group()) and cls._benign_in(unless, later, start, end):
+                return True
+            if stop is None:
+                break
+            start = stop.end()
+        return False
 
     @staticmethod
     def _benign_in(unless: re.Pattern[str], analysis: Analysis, lo: int, hi: int) -> bool:

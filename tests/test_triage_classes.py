@@ -352,6 +352,40 @@ BENIGN_6 = {
     "relative_hit_years_ago": ["my cousin was hit by a bus years ago, so I'm nervous on roads. best reflective gear?"],
 }
 
+# Round 7: classes from blind set v8's misses, each tested in our own words.
+ESCALATE_7 = {
+    "each_day_weaker_buckles_walking": (
+        "emergency", ["each day my left leg gets a bit weaker, noticed it on a run, now it gives way just walking"]),
+    "rear_end_kinda_numb": ("emergency", ["since Sunday's race my rear end feels kinda numb, back is tight"]),
+    "motorbike_knocked_me": (
+        "emergency", ["out jogging when a moped came out of a driveway and knocked me over, my back is bruised"]),
+    "hit_kerb_with_back": ("emergency", ["tripped over a cyclist and hit the kerb with my lower back, really sore"]),
+    "pee_not_come": ("emergency", ["my back very painful, I want to pee but pee is not coming, bladder is full"]),
+    "skin_sleeping_touch_nothing": (
+        "emergency", ["back hurt 3 days, the skin round my bottom is like sleeping, I touch it and feel nothing"]),
+    "boiling_then_freezing": ("urgent", ["back aching and I'm boiling one minute, shivering the next, since Tuesday"]),
+    "worse_than_days_ago": (
+        "emergency", ["my right foot is dragging and it's clearly worse than 3 days ago, back sore"]),
+    "weeks_then_worse_later_turn": (
+        "urgent", ["back pain started after a trail race", "about six weeks ago now",
+                   "I stopped running completely and it's worse than it was at the beginning"]),
+}
+
+BENIGN_7 = {
+    "fear_of_named_condition": ["I'm scared of getting cauda equina, I have none of the symptoms, just a stiff back"],
+    "pace_collapsed": ["my 10k times have totally collapsed this month, legs feel dead, back is fine. overreaching?"],
+    "relative_past_fall_resolved": [
+        "my dad (81) fell and broke his wrist last winter, fully recovered now. should I worry about my bones? I'm 45"],
+    "then_totally_fine": [
+        "years ago my back locked for two days after moving house, then completely fine. tips for a first 10k?"],
+    "healed_in_next_sentence": [
+        "in 2021 I had a stress fracture in my shin. Fully healed, no pain since. How do I avoid another?"],
+    "numb_on_hard_seats_aside": [
+        "my bum went numb on the plastic seats at the football (3 hours!) but was normal once I stood up. back ok"],
+    "old_collision_fine_after_rehab": [
+        "was knocked off my bike by a car at 22, fine after physio. now 50, can I start running?"],
+}
+
 
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
@@ -379,8 +413,8 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
-ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6}
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

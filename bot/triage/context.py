@@ -100,10 +100,13 @@ class _Family:
     about_user: re.Pattern[str]
     their_symptoms: re.Pattern[str]
 
-    def spans(self, text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def spans(self, text: str, sentences: list[tuple[int, int]],
+              history: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Sentences naming a relative, in a message about the user that says nothing of the
-        relative's own symptoms."""
-        if not self.relative.search(text) or not self.about_user.search(text) or self.their_symptoms.search(text):
+        relative's current symptoms (a resolved past event of theirs is not a current symptom)."""
+        if not self.relative.search(text) or not self.about_user.search(text):
+            return []
+        if any(not _inside(history, m.start()) for m in self.their_symptoms.finditer(text)):
             return []
         return [span for span in sentences if self.relative.search(text, *span)]
 
@@ -114,6 +117,29 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _FULL_SENTENCE.finditer(text)]
+
+
+def _history_spans(ctx: Context, text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentences about a past, resolved problem. The resolution may open the next sentence
+    ("Back in 2019 I had a stress fracture. Healed completely, ...")."""
+    out = []
+    for k, (start, end) in enumerate(sentences):
+        sentence = text[start:end]
+        if _is_history(ctx, sentence):
+            out.append((start, end))
+        elif k + 1 < len(sentences) and _is_past(ctx, sentence):
+            following = text[sentences[k + 1][0]:sentences[k + 1][1]]
+            if ctx.history_resolved and ctx.history_resolved.search(following) and not _is_current(ctx, following):
+                out.append((start, end))
+    return out
+
+
+def _is_past(ctx: Context, sentence: str) -> bool:
+    return bool(ctx.history_past and ctx.history_past.search(sentence) and not _is_current(ctx, sentence))
+
+
+def _is_current(ctx: Context, sentence: str) -> bool:
+    return bool(ctx.history_current and ctx.history_current.search(sentence))
 
 
 def _is_history(ctx: Context, sentence: str) -> bool:
@@ -147,9 +173,9 @@ class Analysis:
         self.retractions = [m.start() for m in ctx.retraction.finditer(text)] if ctx.retraction else []
         self.lived = bool(ctx.lived and ctx.lived.search(text))
         sentences = _sentences(text)
-        self.history = [span for span in sentences if _is_history(ctx, text[span[0]:span[1]])]
+        self.history = _history_spans(ctx, text, sentences)
         self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
-        self.family = ctx.family.spans(text, sentences) if ctx.family else []
+        self.family = ctx.family.spans(text, sentences, self.history) if ctx.family else []
 
     @property
     def has_negation(self) -> bool:
@@ -162,8 +188,9 @@ class Analysis:
 
     @property
     def embedding_blind(self) -> bool:
-        """Wording a sentence embedding cannot read: negation, a cue, or a relative's illness."""
-        return bool(self.has_cue or self.has_negation or self.family)
+        """Wording a sentence embedding cannot read: negation, a cue, a relative's illness or a
+        resolved past event."""
+        return bool(self.has_cue or self.has_negation or self.family or self.history)
 
     def in_history(self, start: int, category: str) -> bool:
         """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems

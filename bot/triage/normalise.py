@@ -12,7 +12,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": 
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _REPEATS = re.compile(r"(?!\baaa\b)([a-z])\1{2,}")  # "sooooo" -> "soo"; "AAA" (aortic aneurysm) stays
-_ASIDE_QUESTION = re.compile(r"\(([^()?]{1,40})\?+\)")  # "(perineum?)" is not a sentence end
+_ASIDE_QUESTION = re.compile(r"\(([^()?!]{1,40})[?!]+\)")  # "(perineum?)", "(2 hours!)" end no sentence
 
 
 class Normaliser:

@@ -213,11 +213,15 @@ class Triage:
             return []
         # A sentence naming the relative of a family-history message is blind too: on its own it
         # reads like the user's diagnosis ("my mum had bowel cancer in 2010, she's doing great").
+        # So is a sentence inside the message's resolved history, which may span two sentences.
         family = self.context.family if analysis.family else None
+        history = [analysis.text[s:e] for s, e in analysis.history]
         out = []
         for sentence in sentences:
             part = self._scan(sentence).analysis
             if part.embedding_blind or (family is not None and family.relative.search(part.text)):
+                continue
+            if any(part.text.rstrip(".!?; ") in past for past in history):
                 continue
             out.append((sentence, self.embedder.encode_query(sentence)))
         return out

@@ -386,6 +386,54 @@ BENIGN_7 = {
         "was knocked off my bike by a car at 22, fine after physio. now 50, can I start running?"],
 }
 
+# Round 8: classes from blind set v9's misses, each tested in our own words.
+ESCALATE_8 = {
+    "worse_than_a_weekday": (
+        "emergency", ["my right foot went a bit floppy on Tuesday", "now I can't lift it, worse than Tuesday"]),
+    "young_extends": (
+        "urgent", ["15 year old gymnast, one-sided low back pain whenever she extends, worse after training"]),
+    "thermometer_number": (
+        "urgent", ["back sore since the race", "woke up soaked and shivering, the thermometer says 38.6"]),
+    "no_urge_by_the_clock": (
+        "emergency", ["back flared up this week and I don't really get the urge to pee now, I go by the clock"]),
+    "fever_after_a_swim": (
+        "urgent", ["fever and chills for 4 days and my low back hurts, maybe from the lake swim after my run?"]),
+    "chest_squeezing": (
+        "emergency", ["mate my chest is doing this weird squeezing thing and my back aches, sweating loads"]),
+    "pee_pinkish_no_separator": (
+        "urgent", ["pain in my side under the ribs in waves and my wee looked reddish no food that does that"]),
+    "clinical_loin_confused": ("emergency", ["71M, pyrexial, L loin pain, dysuria, GCS 13 per daughter"]),
+    "catches_toe_more": ("urgent", ["my athlete catches his left toe on hurdles more since his back tweak last month"]),
+    "ca_shorthand_nocturnal": ("urgent", ["55M, PMHx prostate ca 2015, 6/52 nocturnal lumbar pain"]),
+    "wobbly_legs_fell_over": (
+        "emergency", ["my daughter says both her legs are 'wobbly' and she fell over at school, back sore"]),
+}
+
+BENIGN_8 = {
+    "chills_at_the_finish": [
+        "got proper chills as I crossed the finish line, back a bit achy from the hills. recovery tips?"],
+    "doubled_over_lactic": [
+        "I was doubled over at the end of my 800m rep but fine 2 minutes later, just lactic. normal?"],
+    "fainted_at_the_price": ["nearly fainted when I saw the entry fee lol. how do I keep my back happy on long runs?"],
+    "video_game_crash": ["crashed into a car... in Gran Turismo 😂 anyway, good core exercises for runners?"],
+    "xrays_clear_right_as_rain": [
+        "fell on ice in February, x-rays were clear, right as rain for months. ok to race trails?"],
+    "stories_about_named": [
+        "my friend keeps telling stories about cauda equina so I worry, but I have no symptoms at all"],
+    "teaching_named": ["what share of suspected CES scans are negative? preparing a lecture for physio students"],
+    "tv_saddle": ["saw a saddle anaesthesia storyline in a hospital drama, is that a real thing?"],
+    "toddler_at_night": ["my back aches at night... because the baby sleeps on me and kicks all night. stretches?"],
+    "healed_pain_free_now": [
+        "had a pelvic stress fracture 3 years ago, completely healed, running pain-free now. prevention tips?"],
+    "typo_days_not_weeks": ["my calf has been tight for 5 weeks", "sorry typo, 5 days not weeks. stretches?"],
+    "toilet_queue": ["couldn't wee before the start because the loo queue was huge, how do people manage that?"],
+    "pothole_knee": ["my knee gave way when I stepped in a pothole, twisted my ankle a bit. back fine. how long off?"],
+    "kidney_stone_passed": [
+        "had a kidney stone 2 years ago, passed on its own. no symptoms now. does running raise the risk?"],
+    "arch_without_pain": [
+        "my son (13) was a bit sore after football, fine next day and he can arch back without any pain"],
+}
+
 
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
@@ -413,8 +461,9 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
-ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7}
+ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
+                **ESCALATE_8}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -12,6 +12,11 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": 
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _REPEATS = re.compile(r"(?!\baaa\b)([a-z])\1{2,}")  # "sooooo" -> "soo"; "AAA" (aortic aneurysm) stays
+# "it hurts at night... because the toddler kicks" is one sentence: an ellipsis before a
+# continuing word does not end it.
+_CONTINUING = "in|on|at|because|cause|coz|cos|but|and|or|when|while|from|after|since|with|by|so|then"
+_TRAILING_DOTS = re.compile(rf"\.{{2,}}\s+(?=(?:{_CONTINUING})\b)")
+_SCARE_QUOTE = re.compile(r"(?<![a-z])'(?=[a-z])|(?<=[a-z])'(?![a-z])(?<!s')")  # "'wobbly'" -> "wobbly"
 _ASIDE_QUESTION = re.compile(r"\(([^()?!]{1,40})[?!]+\)")  # "(perineum?)", "(2 hours!)" end no sentence
 
 
@@ -39,6 +44,8 @@ class Normaliser:
         text = text.translate(_QUOTES).lower()
         text = _REPEATS.sub(r"\1\1", text)
         text = _ASIDE_QUESTION.sub(r"(\1)", text)
+        text = _SCARE_QUOTE.sub("", text)
+        text = _TRAILING_DOTS.sub(" ", text)
         for pattern, repl in self._contractions:
             text = pattern.sub(repl, text)
         text = _WORD.sub(lambda m: self._fix(m.group(0)), text)

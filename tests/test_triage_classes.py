@@ -434,6 +434,41 @@ BENIGN_8 = {
         "my son (13) was a bit sore after football, fine next day and he can arch back without any pain"],
 }
 
+# Round 9: classes from blind set v10's misses, each tested in our own words.
+ESCALATE_9 = {
+    "whole_flight_of_stairs": (
+        "emergency", ["asking for my dad, he's 78", "he went down an entire flight of stairs today, his back hurts"]),
+    "did_not_know_gone": (
+        "emergency", ["back's wrecked since Saturday and I honestly didn't know I'd gone until I saw the toilet"]),
+    "not_feel_a_poo": ("emergency", ["is it normal to not feel anything when I poo? back very sore after my ultra"]),
+    "legs_not_mine": (
+        "emergency", ["both my legs feel like they are not mine since yesterday, back pain after my run"]),
+    "strange_feeling_privates": (
+        "emergency", ["strange feeling in my private area since this morning and my back is very bad"]),
+    "coach_cut_training": (
+        "urgent", ["my athlete has had back pain for 6 weeks; we cut her training to nothing and it is not improving"]),
+    "weight_dropping_eating_loads": (
+        "urgent", ["my weight keeps going down even though I eat loads, and my back aches all the time"]),
+    "land_every_stride_comma": ("urgent", ["deep ache low in my back on the right, every time I land a stride"]),
+    "weak_to_buckling": (
+        "emergency", ["in 3 days my right leg went from a bit weak to buckling under me on the stairs, back hurts"]),
+}
+
+BENIGN_9 = {
+    "plain_walk_down_stairs": ["I went down the stairs this morning and my back felt stiff, normal after long runs?"],
+    "chafing_feeling_normal": [
+        "odd feeling in my groin after the marathon",
+        "to be clear it's chafing from my shorts, the feeling is completely normal. anti-chafe tips?"],
+    "none_since": ["had sciatica once, 5 years back, none since. any stretches to keep it that way?"],
+    "relative_fever_last_week": [
+        "my sister had a fever last week with a cold, she's fine now. I'm fine too, ok to run?"],
+    "read_about_tumours": [
+        "I've read about tumours online and scared myself, but my back is just sore from a first 10k"],
+    "stress_incontinence_diagnosed": [
+        "since my first baby I leak a little when I jump; my physio says it's stress incontinence. best exercises?"],
+    "first_run_in_years": ["did my first parkrun in years on Saturday and my back was a bit stiff after. normal?"],
+}
+
 
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
@@ -462,8 +497,9 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
 
 
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8}
-ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8}
+                **ESCALATE_8, **ESCALATE_9}
+ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
+              **BENIGN_9}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -125,12 +125,11 @@ def _history_spans(ctx: Context, text: str, sentences: list[tuple[int, int]]) ->
     out = []
     for k, (start, end) in enumerate(sentences):
         sentence = text[start:end]
-        if _is_history(ctx, sentence):
+        if not _is_past(ctx, sentence):
+            continue
+        following = text[sentences[k + 1][0]:sentences[k + 1][1]] if k + 1 < len(sentences) else ""
+        if _is_resolved(ctx, sentence) or _is_resolved(ctx, following):
             out.append((start, end))
-        elif k + 1 < len(sentences) and _is_past(ctx, sentence):
-            following = text[sentences[k + 1][0]:sentences[k + 1][1]]
-            if ctx.history_resolved and ctx.history_resolved.search(following) and not _is_current(ctx, following):
-                out.append((start, end))
     return out
 
 
@@ -138,15 +137,12 @@ def _is_past(ctx: Context, sentence: str) -> bool:
     return bool(ctx.history_past and ctx.history_past.search(sentence) and not _is_current(ctx, sentence))
 
 
+def _is_resolved(ctx: Context, sentence: str) -> bool:
+    return bool(ctx.history_resolved and ctx.history_resolved.search(sentence) and not _is_current(ctx, sentence))
+
+
 def _is_current(ctx: Context, sentence: str) -> bool:
     return bool(ctx.history_current and ctx.history_current.search(sentence))
-
-
-def _is_history(ctx: Context, sentence: str) -> bool:
-    if ctx.history_past is None or ctx.history_resolved is None:
-        return False
-    return bool(ctx.history_past.search(sentence) and ctx.history_resolved.search(sentence)
-                and not (ctx.history_current and ctx.history_current.search(sentence)))
 
 
 def _any(patterns: list[str] | None) -> re.Pattern[str] | None:

@@ -279,16 +279,12 @@ class Triage:
     def _explains(cls, unless: re.Pattern[str], later: Analysis) -> bool:
         """A later message explains an earlier phrase only in a statement ("it's fine once I stand
         up"); a question is about something else ("what's a good cross-training option?")."""
-        text = later.text
         start = 0
-        for stop in [*_FULL_STOP.finditer(text), None]:
-            end = stop.start() if stop else len(text)
-            if not (stop and "?" in stop.group()) and cls._benign_in(unless, later, start, end):
+        for stop in _FULL_STOP.finditer(later.text):
+            if "?" not in stop.group() and cls._benign_in(unless, later, start, stop.start()):
                 return True
-            if stop is None:
-                break
             start = stop.end()
-        return False
+        return cls._benign_in(unless, later, start, len(later.text))
 
     @staticmethod
     def _benign_in(unless: re.Pattern[str], analysis: Analysis, lo: int, hi: int) -> bool:

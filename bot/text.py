@@ -23,6 +23,27 @@ doesnt cant
 
 _stemmer = Stemmer.Stemmer("english")
 
+# British spellings folded to the American ones the articles mostly use ("centralising" must meet
+# "centralizes"). Applied to corpus and query alike, so a rule that over-reaches only renames a word
+# on both sides; the prefixes are long enough that no two real words merge.
+_US_SPELLING = [
+    (re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations)$"), r"\1iz\2"),
+    (re.compile(r"^(\w{3,})ys(e|es|ed|ing)$"), r"\1yz\2"),
+    (re.compile(r"^(\w{3,})our(s|ed|ing|ite|ites|able|al)?$"), r"\1or\2"),
+    (re.compile(r"^(\w{2,})([tb])re(s?)$"), r"\1\2er\3"),
+    (re.compile(r"^(\w{2,}[aeiou])ll(ed|ing)$"), r"\1l\2"),
+    (re.compile(r"(haem|paed|anaem|ischaem|leukaem|oedem|oesoph|oestr|diarrhoe)"),
+     lambda m: m.group(1).replace("ae", "e").replace("oe", "e")),
+    (re.compile(r"^programme(s?)$"), r"program\1"),
+]
+
+
+def us_spelling(word: str) -> str:
+    """The American spelling of a British-spelt word (unchanged when no rule applies)."""
+    for pattern, repl in _US_SPELLING:
+        word = pattern.sub(repl, word)
+    return word
+
 
 def normalise(text: str) -> str:
     """Fold case, Unicode forms, curly quotes, dashes and whitespace (one definition: grounding's)."""
@@ -31,7 +52,7 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=20000)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(us_spelling(word))
 
 
 def tokens(text: str) -> list[str]:

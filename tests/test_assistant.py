@@ -186,3 +186,12 @@ def test_stream_yields_text_then_the_reply(assistant):
 def test_bad_input_gets_a_clear_error(assistant, question, history, message):
     with pytest.raises(InputError, match=message):
         assistant.ask(question, history)
+
+
+def test_british_spellings_meet_the_articles_american_ones(assistant):
+    """"centralising" must find the article that says "centralizes" by keyword too."""
+    from bot.text import tokens
+
+    assert tokens("centralising tumours colour fibre") == tokens("centralizing tumors color fiber")
+    top = assistant.retriever.bm25("what does centralising mean", 1)
+    assert any("centraliz" in assistant.retriever.chunks[i].text for i, _ in top)

@@ -470,6 +470,80 @@ BENIGN_9 = {
 }
 
 
+# Round 10, from blind set v11 (our own wording for each class it missed).
+ESCALATE_10 = {
+    "shower_felt_like_nothing": ("emergency", [
+        "washing in the shower, my inner thighs and between my legs felt like nothing, back sore since Friday"]),
+    "gone_in_pants": ("emergency", [
+        "my back has been agony for days and this morning I'd gone in my underwear before I knew it"]),
+    "nothing_comes_out_bursting": ("emergency", [
+        "back is killing me and I'm bursting for a wee but nothing will come out"]),
+    "older_minor_knock": ("urgent", [
+        "I'm 79, had a small knock against the kitchen counter and now my back is really sore"]),
+    "walked_into_older": ("urgent", [
+        "my nan is 88, she walked into the wardrobe door and her back has hurt ever since"]),
+    "leg_folds_earlier_each_time": ("emergency", [
+        "my right leg folded under me walking to the car, third time this week and it's happening sooner each time"]),
+    "legs_not_hold_learner": ("emergency", [
+        "both my legs is weak and numb from yesterday and the legs not hold me i fall on the floor"]),
+    "run_on_far_heavy": ("emergency", [
+        "my both legs feel wobbly like jelly since monday and this morning i fall in the bathroom and my back "
+        "hurts from when i carry the heavy shopping"]),
+    "id_already_wet": ("emergency", [
+        "back pain since Sunday and I'd already wet myself before I noticed anything"]),
+}
+BENIGN_10 = {
+    "hit_by_a_bus_simile": ["first marathon done, my lower back feels like I was hit by a bus. normal?"],
+    "wet_myself_laughing": ["we all nearly wet ourselves laughing at parkrun today, anyway my back is a bit stiff"],
+    "never_happened_again": [
+        "About five years ago I put my back out and couldn't get out of bed for days. Never happened again. "
+        "Best core moves?"],
+    "bend_back_no_pain": [
+        "my 13 year old daughter dances and can arch backwards with no pain at all, tips to keep her back healthy?"],
+    "numb_after_long_ride_minutes": [
+        "after a 4-hour sportive my saddle area went numb, back to normal within 5 minutes of getting off. ok?"],
+    "kid_bounced_back": [
+        "my daughter fell off the climbing frame, jumped straight back up and kept playing. can she do her fun run?"],
+    "kidney_infection_normal_now": [
+        "I had a kidney infection in March, the antibiotics sorted it and my back feels normal now. Ok to race?"],
+    "fever_gone_days": [
+        "Had a cold with a fever last week. The fever has been gone three days and I feel fine now. Easy run ok?"],
+    "relative_operation_doing_great": [
+        "My mum had a back operation last year and she's doing fantastic now. Can she start walking with me?"],
+    "is_night_pain_a_bad_sign": [
+        "Is back pain at night a warning sign of something? Mine only comes after hard sessions."],
+    "people_with_aaa": ["Can people with an aortic aneurysm still run marathons? Writing an essay on it."],
+    "night_pain_eases_position": [
+        "my back aches at night",
+        "to explain, it's only the nights after my long runs and it eases when I change position"],
+}
+
+
+def test_an_explanation_far_along_a_run_on_message_does_not_count(rules_only: Triage) -> None:
+    """Voice-dictated text has no full stops: an unless word twenty words on is not an explanation."""
+    near = "my legs feel like jelly after the heavy session"
+    far = ("my legs feel like jelly since two days and today i fall down in the kitchen and my back is "
+           "hurting since i lift a heavy box")
+    assert assess(rules_only, near).level == "none"
+    assert assess(rules_only, far).level == "emergency"
+
+
+def test_an_explanation_may_carry_its_own_no(rules_only: Triage) -> None:
+    assert assess(rules_only, "I'm 15 and can bend backwards with no pain at all").level == "none"
+    assert assess(rules_only, "I'm 15 and my back hurts when I bend backwards").level == "urgent"
+
+
+def test_simile_of_a_crash_is_not_a_crash(rules_only: Triage) -> None:
+    assert assess(rules_only, "my back feels like I've been hit by a truck after the hills").level == "none"
+    assert assess(rules_only, "feels like I've been hit by a truck, a van hit me on my bike").level == "emergency"
+    assert assess(rules_only, "I was in a car crash yesterday and my back hurts").level == "emergency"
+
+
+def test_d_before_a_past_participle_is_had(rules_only: Triage) -> None:
+    assert rules_only.normalise("I'd already gone") == "i had already gone"
+    assert rules_only.normalise("I'd like advice") == "i would like advice"
+
+
 def test_combos_are_order_independent(rules_only: Triage) -> None:
     """A 'distinct' combo fires whenever some assignment of signals to its groups exists, whatever
     order the file or the hash seed puts the options in (results once changed between processes)."""
@@ -497,9 +571,9 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
 
 
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9}
+              **BENIGN_9, **BENIGN_10}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -170,6 +170,7 @@ class Analysis:
         self.lived = bool(ctx.lived and ctx.lived.search(text))
         sentences = _sentences(text)
         self.history = _history_spans(ctx, text, sentences)
+        self.resolves = _is_resolved(ctx, text)  # "fever's been gone four days": negation by another name
         self.opens_with_retraction = bool(ctx.opening_retraction and ctx.opening_retraction.match(text))
         self.family = ctx.family.spans(text, sentences, self.history) if ctx.family else []
 
@@ -184,9 +185,9 @@ class Analysis:
 
     @property
     def embedding_blind(self) -> bool:
-        """Wording a sentence embedding cannot read: negation, a cue, a relative's illness or a
-        resolved past event."""
-        return bool(self.has_cue or self.has_negation or self.family or self.history)
+        """Wording a sentence embedding cannot read: negation, a cue, a relative's illness, a
+        resolved past event or words of resolution."""
+        return bool(self.has_cue or self.has_negation or self.family or self.history or self.resolves)
 
     def in_history(self, start: int, category: str) -> bool:
         """The phrase sits in a sentence about a past, resolved problem ("had one in 2018, no problems
@@ -219,9 +220,9 @@ class Analysis:
     def sentence_start(self, pos: int) -> int:
         return self.sentence_starts[bisect.bisect_right(self.sentence_starts, pos) - 1]
 
-    def negated(self, start: int, end: int) -> bool:
-        """A negation trigger before the phrase (same clause, within the window) or inside it,
-        or a post-negation right after it ("numbness? none")."""
+    def negated(self, start: int, end: int, inside: bool = True) -> bool:
+        """A negation trigger before the phrase (same clause, within the window) or, when `inside`,
+        inside it, or a post-negation right after it ("numbness? none")."""
         c_start, c_end = self.clause_of(start)
         c_start = max(c_start, self.sentence_start(start))  # clauses do not stop at a full stop; sentences do
         for pos in self.negations:
@@ -232,7 +233,7 @@ class Analysis:
                 if words_between <= self.ctx.window and not any(
                         pos < b_start and b_end <= end for b_start, b_end in self.breaks):
                     return True
-            elif start < pos < end:  # a pattern may start with its own "no"/"not"
+            elif inside and start < pos < end:  # a pattern may start with its own "no"/"not"
                 return True
         tail = self.text[end:max(end, c_end)]
         return bool(tail and self.ctx.neg_after.search(tail))

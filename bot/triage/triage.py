@@ -49,6 +49,11 @@ class _Hit:
 
 
 _FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
+# A benign explanation sits near the phrase it explains. Unpunctuated run-on messages (voice
+# dictation, learner English) are one long "sentence"; without a reach, a "heavy box" twenty words
+# away explained away legs that would not hold.
+_UNLESS_REACH = 15
+_WORD = re.compile(r"\S+")
 _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
 
 
@@ -269,11 +274,17 @@ class Triage:
 
     @classmethod
     def _benign(cls, unless: re.Pattern[str], analysis: Analysis, span: tuple[int, int]) -> bool:
-        """A benign explanation (not itself negated) in the same sentence as the phrase."""
+        """A benign explanation (not itself negated) in the same sentence as the phrase, starting
+        within `_UNLESS_REACH` words of it."""
         text = analysis.text
         start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
         stop = _FULL_STOP.search(text, span[1])
-        return cls._benign_in(unless, analysis, start, stop.start() if stop else len(text))
+        end = stop.start() if stop else len(text)
+        before = [m.start() for m in _WORD.finditer(text, start, span[0])]
+        after = [m.end() for m in _WORD.finditer(text, span[1], end)]
+        lo = before[-_UNLESS_REACH] if len(before) > _UNLESS_REACH else start
+        reach = after[_UNLESS_REACH - 1] if len(after) > _UNLESS_REACH else end
+        return cls._benign_in(unless, analysis, lo, end, reach)
 
     @classmethod
     def _explains(cls, unless: re.Pattern[str], later: Analysis) -> bool:
@@ -287,8 +298,10 @@ class Triage:
         return cls._benign_in(unless, later, start, len(later.text))
 
     @staticmethod
-    def _benign_in(unless: re.Pattern[str], analysis: Analysis, lo: int, hi: int) -> bool:
-        return any(not analysis.negated(m.start(), m.end())
+    def _benign_in(unless: re.Pattern[str], analysis: Analysis, lo: int, hi: int, reach: int | None = None) -> bool:
+        """An explanation in text[lo:hi] that starts before `reach`. It may carry its own "no"
+        ("bends backwards with no pain"); only a negation before it ("not after a run") takes it back."""
+        return any((reach is None or m.start() < reach) and not analysis.negated(m.start(), m.end(), inside=False)
                    for m in unless.finditer(analysis.text, lo, hi))
 
     def _combos(self, hits: list[_Hit], modifiers: set[str]) -> list[tuple[str, str, int]]:

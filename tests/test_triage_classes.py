@@ -491,6 +491,9 @@ ESCALATE_10 = {
         "hurts from when i carry the heavy shopping"]),
     "id_already_wet": ("emergency", [
         "back pain since Sunday and I'd already wet myself before I noticed anything"]),
+    "urine_without_control_learner": ("emergency", ["my pee comes out without control since yesterday, back very bad"]),
+    "unnoticed_until_in_underwear": ("emergency", [
+        "lower back agony all week and I didn't notice until it was already in my knickers"]),
 }
 BENIGN_10 = {
     "hit_by_a_bus_simile": ["first marathon done, my lower back feels like I was hit by a bus. normal?"],

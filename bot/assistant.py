@@ -29,7 +29,7 @@ from bot.answerers.base import citation_for
 from bot.answerers.extractive import SentenceBank
 from bot.embedding import Embedder, shared_embedder
 from bot.errors import IndexUnavailable, InputError
-from bot.retrieval import UNREACHABLE, LazySentenceBank, Retriever
+from bot.retrieval import UNREACHABLE, LayTerms, LazySentenceBank, Retriever
 from bot.scope import ScopeJudge
 from bot.settings import Settings
 from bot.spelling import Speller
@@ -45,6 +45,7 @@ MAX_HISTORY_TURNS = 50
 RETRIEVED = 10
 # Follow-ups ("what about for beginners?") are retrieved together with the previous user turn.
 FOLLOWUP_MAX_WORDS = 4
+LAY_TERMS = LayTerms()
 ANAPHORA = re.compile(
     r"^(and|or|but|so|also|what about|how about|what if|then|same|why|how long|how often|how many|is that|"
     r"does that|would that|should i|can i|for how)\b|\b(it|that|this|those|these|them|they|there|one|ones)\b",
@@ -302,13 +303,14 @@ class Assistant:
 
     # -- conversation helpers -------------------------------------------------------------------
     def retrieval_query(self, question: str, history: Sequence[str] = ()) -> str:
-        """Plain text for retrieval: markup removed, typos fixed, short or anaphoric follow-ups
-        restated with the previous user turn."""
+        """Plain text for retrieval: markup removed, short or anaphoric follow-ups restated with the
+        previous user turn, runner slang put in plain words, typos fixed."""
         question = strip_markup(question)
         if history:
             content = tokens(question)
             if len(content) <= FOLLOWUP_MAX_WORDS or (ANAPHORA.search(question) and len(content) <= 8):
                 question = f"{strip_markup(history[-1])} {question}"
+        question = LAY_TERMS.plain(question)
         speller = getattr(self, "speller", None)
         return speller.correct(question) if speller else question
 

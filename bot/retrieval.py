@@ -41,6 +41,26 @@ def load_synonyms() -> dict[str, list[str]]:
     return {normalise(k): [str(v) for v in vs] for k, vs in (data or {}).items()}
 
 
+class LayTerms:
+    """Runner slang -> plain words (data/lay_terms.yaml), substituted into a retrieval query."""
+
+    def __init__(self, terms: Mapping[str, str] | None = None) -> None:
+        if terms is None:
+            text = resources.files("bot").joinpath("data/lay_terms.yaml").read_text(encoding="utf-8")
+            terms = {str(k): str(v) for k, v in (yaml.safe_load(text) or {}).items()}
+        self.terms = {normalise(k): v for k, v in terms.items()}
+        # longest first, so "pulled a muscle" wins over any shorter entry inside it
+        alternatives = sorted(self.terms, key=len, reverse=True)
+        self._pattern = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])",
+                                    re.IGNORECASE) if alternatives else None)
+
+    def plain(self, query: str) -> str:
+        """The query with each slang phrase replaced by its plain wording."""
+        if self._pattern is None:
+            return query
+        return self._pattern.sub(lambda m: self.terms.get(normalise(m.group(0)), m.group(0)), query)
+
+
 def expand_query(query: str, synonyms: dict[str, list[str]]) -> str:
     """Append article words for lay words found in the query (whole words or phrases)."""
     low = normalise(query)

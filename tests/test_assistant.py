@@ -195,3 +195,21 @@ def test_british_spellings_meet_the_articles_american_ones(assistant):
     assert tokens("centralising tumours colour fibre") == tokens("centralizing tumors color fiber")
     top = assistant.retriever.bm25("what does centralising mean", 1)
     assert any("centraliz" in assistant.retriever.chunks[i].text for i, _ in top)
+
+
+def test_runner_slang_is_put_in_plain_words_for_retrieval(assistant):
+    """"tweaked my back" means little to the small model; "strained my back" finds the self-care passage."""
+    from bot.retrieval import LayTerms
+
+    lay = LayTerms()
+    assert lay.plain("Pulled something? my Hammies and abs") == "strained a muscle? my hamstrings and abdominal muscles"
+    assert lay.plain("absolutely a doctor's dockside bumper") == "absolutely a doctor's dockside bumper"
+    question = "tweaked my back yesterday, how do I look after it?"
+    query = assistant.retrieval_query(question)
+    assert query == "strained my back yesterday, how do I look after it?"
+
+    def best(text: str) -> str:
+        return assistant.retriever.search(text, k=1)[0].text.lower()
+
+    assert "muscle strain is best treated by a variety of self care" in best(query)
+    assert "self care" not in best(question)  # the raw slang misses it: the rewrite is what finds it

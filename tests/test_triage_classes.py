@@ -573,10 +573,79 @@ def test_gone_plus_a_state_is_not_a_post_negation(rules_only: Triage) -> None:
     assert assess(rules_only, "both legs have gone weak and numb").level == "emergency"
 
 
+ESCALATE_11 = {
+    "is_it_normal_with_onset": ("emergency", [
+        "is it normal to get a tight chest and back ache on hills? it began a few days ago and eases when I walk"]),
+    "is_it_normal_numb_saddle_duration": ("emergency", [
+        "is it normal to have numbness around my bum and privates after runs? been getting it for a couple of weeks"]),
+    "sciatica_path_from_buttock": ("urgent", [
+        "sharp pain from my left glute right down to my ankle since Saturday, hurts more when I sit"]),
+    "sciatica_path_question_first": ("urgent", [
+        "pinched nerve?? burning from my lower back into my foot on the right side"]),
+    "hop_pain_longer_gap": ("urgent", [
+        "upped my training a lot for an ultra and hopping on my left foot really hurts down by my sacrum"]),
+    "buttock_singular_combo": ("urgent", [
+        "went from 20 to 45 miles a week this month and now a deep pain in my left buttock on every run"]),
+    "month_anchor_across_turns": ("urgent", [
+        "strained my back lifting boxes at the beginning of March",
+        "it's mid May and it's still no better, should I try yoga?"]),
+    "recent_fall_broken_wrist": ("emergency", ["fell off my bike and broke my wrist 2 days ago, back hurts a lot"]),
+    "blog_writer_legs_weaker": ("emergency", [
+        "I'm writing a blog about my recovery and my legs have been getting weaker every day"]),
+    "writing_blog_but_own_symptom": ("emergency", [
+        "I'm writing a blog about my comeback. Since Tuesday I can't feel the toilet paper when I wipe."]),
+}
+
+BENIGN_11 = {
+    "crack_of_thunder": [
+        "there was a crack like thunder overhead during my long run, got soaked, back is fine. tips for rain?"],
+    "broken_back_named_race": [
+        "signed up for the Broken Back Ridge 10k in June, any hill training advice for my stiff back?"],
+    "old_broken_arm": [
+        "Broke my arm falling off a trampoline when I was 9. Now 35 and my lower back aches after tempo runs."],
+    "how_doctors_check": ["how do doctors check for cauda equina? we had a first aid talk at the club"],
+    "quads_destroyed_stairs": [
+        "couldn't walk down the stairs for three days after the ultra, my quads were destroyed. back only a bit stiff"],
+    "legs_jelly_final_mile": ["legs went to jelly in the final mile of the half, fine again after some water. normal?"],
+    "teen_arching_no_pain": [
+        "I'm 15 and do gymnastics, arching back doesn't hurt at all, just tight hamstrings. stretches?"],
+    "disc_scare_ruled_out": [
+        "was worried I had a herniated disc last year but the scan came back normal and it went in a fortnight",
+        "what shoes help with a stiff back on long runs?"],
+    "newsletter_list": [
+        "Putting together a handout for our running club. I want to cover warning signs like bladder problems, "
+        "numbness between the legs and fever so people know when to get help."],
+}
+
+
+def test_a_singular_body_word_is_not_fuzzy_corrected_to_its_plural(rules_only: Triage) -> None:
+    """"buttock" was "corrected" to "buttocks", so no pattern ending in "buttock" could match it."""
+    assert rules_only.normalise("deep ache in my right buttock") == "deep ache in my right buttock"
+    assert rules_only.normalise("numbnes in my buttcks") == "numbness in my buttocks"
+    message = "went from 30 to 55 miles a week and now a deep ache in my right buttock"
+    assert assess(rules_only, message).level == "urgent"
+
+
+def test_sciatica_told_as_a_path_is_a_rule_not_only_the_backstop(rules_only: Triage) -> None:
+    assert assess(rules_only, "pain from my bum down to my calf on one side").level == "urgent"
+    assert assess(rules_only, "pain from my bum down to my knee after sitting").level == "none"
+
+
+def test_onset_wording_makes_is_it_normal_a_report(rules_only: Triage) -> None:
+    assert assess(rules_only, "is it normal to get chest pain with back pain on hills?").level == "none"
+    assert assess(rules_only, "is it normal to get chest pain with back pain on hills? it started this week").level \
+        == "emergency"
+
+
+def test_arching_without_pain_is_not_the_young_athlete_flag(rules_only: Triage) -> None:
+    assert assess(rules_only, "I'm 16, bending backwards doesn't hurt, my hamstrings are tight").level == "none"
+    assert assess(rules_only, "I'm 16, bending backwards hurts, forward bending doesn't hurt").level == "urgent"
+
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -63,12 +63,17 @@ class Normaliser:
             return word
         hit = self._deletes.get(bare)
         if hit is not None and abs(len(hit) - len(bare)) <= 1:
-            return hit
+            return word if _inflection(hit, bare) else hit
         for variant in _deletes(bare):
             hit = self._deletes.get(variant)
             if hit is not None and len(hit) >= len(bare) - 1:
-                return hit
+                return word if _inflection(hit, bare) else hit
         return word
+
+
+def _inflection(target: str, word: str) -> bool:
+    """The word is the target's singular or plural ("buttock" / "buttocks"): not a typo."""
+    return target in (word + "s", word + "es") or word in (target + "s", target + "es")
 
 
 def _deletes(word: str) -> set[str]:

@@ -592,6 +592,9 @@ ESCALATE_11 = {
     "chronic_years_now_worse": ("urgent", [
         "I've had chronic back pain for 3 years but the last month it's much worse despite rest"]),
     "disc_guess_with_nerve_signs": ("urgent", ["could it be a bulging disc, I have pins and needles in my foot"]),
+    "one_leg_gives_way_on_runs": ("urgent", [
+        "the right leg has started buckling on my runs, maybe three times this week"]),
+    "leg_gave_way_again_on_run": ("urgent", ["my leg went out from under me again on today's tempo run, back's achy"]),
     "recent_fall_broken_wrist": ("emergency", ["fell off my bike and broke my wrist 2 days ago, back hurts a lot"]),
     "blog_writer_legs_weaker": ("emergency", [
         "I'm writing a blog about my recovery and my legs have been getting weaker every day"]),
@@ -615,8 +618,12 @@ BENIGN_11 = {
     "disc_scare_ruled_out": [
         "was worried I had a herniated disc last year but the scan came back normal and it went in a fortnight",
         "what shoes help with a stiff back on long runs?"],
-    "chronic_years_steady": ["my lower back has grumbled on and off for about ten years, would parkrun help or hurt it?"],
-    "disc_guess_only": ["my back is stiff after every gym session lately, might it be a slipped disc or just tightness?"],
+    "chronic_years_steady": [
+        "my lower back has grumbled on and off for about ten years, would parkrun help or hurt it?"],
+    "disc_guess_only": [
+        "my back is stiff after every gym session lately, might it be a slipped disc or just tightness?"],
+    "leg_gave_way_in_pothole": ["my left leg gave way when I stepped in a pothole on my run, ankle's a bit sore"],
+    "legs_buckling_end_of_ultra": ["my legs were buckling over the final miles of the 100k, fine after a sleep"],
     "newsletter_list": [
         "Putting together a handout for our running club. I want to cover warning signs like bladder problems, "
         "numbness between the legs and fever so people know when to get help."],

@@ -644,7 +644,7 @@ def test_sciatica_told_as_a_path_is_a_rule_not_only_the_backstop(rules_only: Tri
 
 
 def test_onset_wording_makes_is_it_normal_a_report(rules_only: Triage) -> None:
-    assert assess(rules_only, "is it normal to get chest pain with back pain on hills?").level == "none"
+    assert assess(rules_only, "is it normal for runners to get chest pain with back pain on hills?").level == "none"
     assert assess(rules_only, "is it normal to get chest pain with back pain on hills? it started this week").level \
         == "emergency"
 
@@ -654,10 +654,103 @@ def test_arching_without_pain_is_not_the_young_athlete_flag(rules_only: Triage) 
     assert assess(rules_only, "I'm 16, bending backwards hurts, forward bending doesn't hurt").level == "urgent"
 
 
+ESCALATE_12 = {
+    "checked_by_hand_if_wet": ("emergency", [
+        "my lower back went on Sunday and twice now I've had to feel my shorts to see if I'd wet myself, "
+        "I honestly can't tell"]),
+    "no_urge_to_wee": ("emergency", [
+        "back's been bad since the half and I don't get the feeling that I need to pee any more, "
+        "I just go by the clock"]),
+    "downstairs_not_working": ("emergency", [
+        "since I hurt my back lifting, things just aren't working downstairs, if you get me. "
+        "41 and never had that before"]),
+    "euphemism_feels_like_someone_elses": ("emergency", [
+        "back spasmed on my run and now my todger feels like it belongs to someone else, is that a trapped nerve?"]),
+    "legs_stopped_working_still_weak": ("emergency", [
+        "both my legs stopped working halfway up the hill, I'm home now and they're still weak as anything"]),
+    "uses_and_injects": ("urgent", [
+        "bit awkward but I use now and then, I inject, and my low back has been aching and hot for ten days"]),
+    "clothes_loose_nothing_changed": ("urgent", [
+        "my running kit is hanging off me though nothing has changed in what I eat, "
+        "and my back has ached for a fortnight"]),
+    "month_abbreviation": ("urgent", [
+        "lower back pain since late Jan and it's still no better despite physio and rest"]),
+    "is_it_normal_to_have_no_pain_though": ("emergency", [
+        "is it normal to have numb bits around my bum? no pain though"]),
+    "is_it_normal_to_get_after_runs": ("emergency", [
+        "is it normal to get pins and needles in my privates after a long run?"]),
+    "chest_hurt_past_tense": ("emergency", [
+        "my dad (66) had to stop on our walk-run because his chest hurt and his back too, he looks grey"]),
+    "kilos_gone_no_idea_how": ("urgent", ["dropped 5kg, not sure how, and the back ache is there every night"]),
+    "not_budged": ("urgent", ["six weeks now and my sore lower back just hasn't budged at all, what else can I do?"]),
+}
+
+BENIGN_12 = {
+    "is_it_normal_for_runners_general": [
+        "is it normal for runners to get numbness in the saddle area? asking generally"],
+    "faq_page_question": [
+        "Is it normal to have trouble peeing after an ultra? It's for our club FAQ, none of us has this problem."],
+    "weight_lost_on_purpose": [
+        "I've dropped 7kg deliberately since January by cutting out beer and running more",
+        "my back is fine, should I eat more protein on long run days?"],
+    "cracked_back_on_roller": [
+        "cracked my back over the foam roller this morning and it felt amazing, is that ok to do daily?"],
+    "nurse_patient_question": [
+        "I work in A&E and we saw a patient with cauda equina yesterday. Do runners get it more?"],
+    "fever_dream_joke": [
+        "I had a proper fever dream about missing my race start. Any taper tips? My back is just a bit stiff"],
+    "chills_on_start_line": [
+        "had the chills at the start line of a frostbite 10k, fine once we got going. back ok. gloves advice?"],
+    "runners_trots_with_warning": [
+        "runner's trots hit me at mile 9 again and I had to sprint to a portaloo. I always feel it coming. "
+        "what to eat before?"],
+    "cant_feel_legs_after_leg_day_joke": [
+        "can't feel my legs after that squat session lol brutal. they're just sore, walking normally. "
+        "rest or run easy?"],
+    "does_it_happen_to_runners": [
+        "Does sciatica happen to runners more than to cyclists? Just curious, no symptoms here."],
+    "new_shoes_only_tingle": [
+        "my toes tingle after 8k but only in my new racing flats, never in my old shoes. too tight?"],
+    "joke_nickname_foot_drop": [
+        "my club calls me 'foot drop' because I scuff my shoes on every run haha. better form drills?"],
+    "fever_resolved_later_turn": [
+        "I had a temperature a few days ago with a cold",
+        "it's all gone now, temperature's been normal since Friday. when can I run again?"],
+    "old_fall_fully_recovered_later_turn": [
+        "I came off my bike on gravel last spring and hurt my back badly",
+        "had it all checked and it's been 100% for months. how do I build up for a half?"],
+    "crossed_legs_tingle_later_turn": [
+        "both my feet were tingling a moment ago",
+        "oh I'd been sitting cross-legged on the floor, it went within a minute. what's a good cool down?"],
+    "truck_simile_third_person": [
+        "my running group all say they feel like they've been run over after the 20 miler. normal?"],
+    "periods_back_to_normal": [
+        "my periods got a bit irregular in peak week but they're back to normal now. should I worry about RED-S?"],
+    "doubled_over_finish_line": [
+        "I was doubled over at the finish line after my 800m, gasping for air. back is fine. normal?"],
+    "night_pain_answered_no": [
+        "Back pain that wakes me at night? No, only a bit stiff in the morning after long runs. Tips?"],
+    "watch_check_whether_gone_through": [
+        "kept checking my watch to see whether I'd gone past 10k, back fine. pacing tips?"],
+}
+
+
+def test_a_question_answered_no_at_once_is_not_read_by_the_backstop(triage: Triage) -> None:
+    """"Worse at night? Nope, ..." : on its own the first sentence reads like night pain."""
+    message = "Back pain that keeps me up at night? Nope, just stiff after long runs. Pace tips?"
+    assert assess(triage, message).level == "none"
+    assert assess(triage, "Back pain that keeps me up at night? Yes, every night for a month now.").level == "urgent"
+
+
+def test_a_phrase_may_not_contain_its_own_not(rules_only: Triage) -> None:
+    """A "not" inside a pattern negates it, so the explanation is a lookahead outside the match."""
+    message = "my jeans are hanging off me and I have not changed my diet, back aches"
+    assert assess(rules_only, message).level == "urgent"
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

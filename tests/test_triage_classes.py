@@ -747,10 +747,82 @@ def test_a_phrase_may_not_contain_its_own_not(rules_only: Triage) -> None:
     message = "my jeans are hanging off me and I have not changed my diet, back aches"
     assert assess(rules_only, message).level == "urgent"
 
+
+ESCALATE_13 = {
+    "cant_really_feel_partner": ("emergency", [
+        "my boyfriend's back has been awful since Saturday and he admitted he can't really feel his bits properly"]),
+    "dentist_numb_saddle": ("emergency", [
+        "my bum cheeks and inner thighs feel like I've just been to the dentist, back's sore since the weekend"]),
+    "didnt_know_needed_to_go": ("emergency", [
+        "back has been in bits since Friday and I had an accident on the way home, didn't even know I needed to go"]),
+    "no_urge_press_belly": ("emergency", [
+        "for two days no urge to wee at all, it only comes if I press on my lower belly. back is very sore"]),
+    "learner_not_feel_bottom": ("emergency", [
+        "after the race my back is very bad and when I sit I not feel the seat under my bottom, is ok?"]),
+    "elephant_on_chest": ("emergency", [
+        "feels like a weight is crushing my chest and my back aches, I'm 60, just did hills"]),
+    "empty_properly_waterworks": ("emergency", [
+        "since my back went my waterworks are all wonky, I can't seem to empty properly"]),
+    "pee_like_pushing": ("emergency", [
+        "since I hurt my back, weeing is like pushing against a wall, I have to strain"]),
+    "stream_wont_start": ("emergency", [
+        "back went out on Tuesday and now I can't get the flow started when I'm on the toilet, "
+        "only dribbles come out"]),
+    "marks_in_underwear_unnoticed": ("emergency", [
+        "embarrassing but there are stains on my underwear and I never noticed, my back's been bad all week"]),
+    "foot_drop_spreading_to_walking": ("emergency", [
+        "my left foot was slapping on runs last week and now it's catching even just walking round the house"]),
+    "older_sat_down_hard": ("urgent", [
+        "I'm 79 and sat down quite hard on a garden chair, now my back is suddenly really painful"]),
+    "jelly_legs_stairs_weeks": ("emergency", [
+        "both legs weak and heavy and I can barely manage the stairs, back has hurt for 10 days"]),
+    "worse_since_stopping_running": ("urgent", [
+        "haven't run at all for a month to let it heal and my back is honestly getting worse"]),
+    "wks_abbreviation": ("urgent", ["7 wks of low back pain, physio exercises not denting it"]),
+    "half_stone_without_changing": ("urgent", [
+        "dropped nearly a stone without changing anything and my back aches through the night"]),
+}
+
+BENIGN_13 = {
+    "turbo_trainer_numb": [
+        "saddle area goes numb on long turbo sessions but it's normal the moment I get off. better saddle?"],
+    "sciatica_gone_after_physio": [
+        "had sciatica in my right leg two years ago, completely gone after physio. hill drills?"],
+    "gp_wording_question": [
+        "I'm a physio writing notes for clients: how would you explain cauda equina symptoms simply?"],
+    "screened_no_to_all": [
+        "the doctor went through the red flag questions, bladder, numbness, weakness, and I was clear on all of them. "
+        "Can I do a parkrun?"],
+    "kidney_stone_passed_months_ago": ["had a kidney stone a couple of months ago, sorted and passed. hydration tips?"],
+    "uti_treated_later_turn": [
+        "I had a temperature and back ache last week",
+        "turned out to be a water infection, the antibiotics cleared it up and it's all gone now. Run tomorrow?"],
+    "laces_fixed_later_turn": [
+        "my toes go numb on long runs",
+        "I loosened my lacing and went a half size up and it's stopped. Is my back ok to keep training?"],
+    "old_foot_slap_recovered": [
+        "I had a foot slap from a knee nerve a few years back, fully recovered for ages now. best strength work?"],
+    "run_like_lost_control": [
+        "my mates say I run like I've lost control of my legs, arms everywhere. could form hurt my back?"],
+    "is_it_something_runners_get": ["Is saddle numbness something cyclists get more than runners? just curious"],
+    "thigh_pain_stops_above_knee": [
+        "the ache goes from my low back into my buttock and thigh but stops well above the knee, no pins and needles"],
+    "autocorrect_meant_shoes": [
+        "back a bit tight after the long run",
+        "and my feet feel dead",
+        "sorry autocorrect, I meant my shoes feel dead, the cushioning is gone. which shoe next?"],
+}
+
+
+def test_a_negation_word_written_into_a_pattern_does_not_negate_it(rules_only: Triage) -> None:
+    """"without changing anything" is part of the weight-loss phrase, not a denial of it."""
+    assert assess(rules_only, "lost half a stone without changing anything, back aches at night").level == "urgent"
+    assert assess(rules_only, "no weight loss, I eat loads, back aches after long runs").level == "none"
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

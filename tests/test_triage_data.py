@@ -49,3 +49,13 @@ def test_unknown_fragment_is_named() -> None:
     data["categories"][0]["signals"][0]["patterns"] = ["{NOPE} numb"]
     with pytest.raises(ConfigError, match="NOPE"):
         load_red_flags(data)
+
+
+def test_no_signal_pattern_ends_in_a_space() -> None:
+    """Signal patterns are anchored at word edges, so a trailing space can never match before a word:
+    "chest feels like an elephant" was missed that way."""
+    data = load_yaml("red_flags.yaml")
+    for category in data["categories"]:
+        for signal in category["signals"]:
+            for pattern in signal["patterns"]:
+                assert pattern == pattern.rstrip(), (category["id"], signal["id"], pattern)

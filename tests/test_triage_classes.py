@@ -819,10 +819,42 @@ def test_a_negation_word_written_into_a_pattern_does_not_negate_it(rules_only: T
     assert assess(rules_only, "lost half a stone without changing anything, back aches at night").level == "urgent"
     assert assess(rules_only, "no weight loss, I eat loads, back aches after long runs").level == "none"
 
+
+ESCALATE_14 = {
+    "strain_to_get_anything_out": ("emergency", [
+        "back's stiff since the trail race and on the toilet I've had to push really hard to make anything come out"]),
+    "tap_stuck": ("emergency", ["lower back agony and when I try to wee it's like the tap is stuck, nothing for ages"]),
+    "tingling_even_without_shoes": ("urgent", [
+        "pins and needles in the sole of my right foot that stay even after taking my shoes off, "
+        "low back ache for 6 days"]),
+    "numb_shin_with_shoes_off": ("urgent", [
+        "numb patch on my right shin that's still there even with my shoes off, back aches"]),
+    "learner_night_weight": ("urgent", [
+        "my back pain is more bad in night and rest not help, also I lose weight without diet. I am 58"]),
+    "base_of_spine_footstrike": ("urgent", [
+        "sharp pain at the base of my spine on one side with every footstrike since I doubled my mileage"]),
+}
+
+BENIGN_14 = {
+    "legs_gave_out_after_line": [
+        "my legs gave out right after the finish line at the track meet, lay down for a bit, fine afterwards. pacing?"],
+    "exam_question": [
+        "the exam question on cauda equina caught everyone out! anyway, best stretches for a stiff back?"],
+    "slow_bike_tumble_back_untouched": [
+        "fell off my bike at walking pace, scraped my knee, didn't hit my back at all. fine to run?"],
+    "sat_on_steps_later_turn": [
+        "my bum has gone numb, is this cauda equina?",
+        "ah I've been sitting on the stone steps at the track for an hour. "
+        "stood up and it's all gone, feel a bit silly."],
+    "oncology_nurse_friend": [
+        "my running buddy is an oncology nurse and says cancer is a rare cause of back pain. "
+        "true? I'm 28, no history."],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

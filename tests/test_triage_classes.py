@@ -851,10 +851,42 @@ BENIGN_14 = {
         "true? I'm 28, no history."],
 }
 
+
+ESCALATE_15 = {
+    "pink_in_pee_flank": ("urgent", [
+        "sore on the right of my back under the ribs and there's red in my wee, no temperature"]),
+    "teen_age_in_brackets_with_comma": ("urgent", [
+        "my pupil (14, plays netball too) says her back hurts whenever she does a backbend, for a month now"]),
+    "ordinal_week_not_improving": ("urgent", [
+        "this is the 6th week of my lower back pain and it's not improving at all"]),
+    "not_reducing_more_now": ("urgent", [
+        "since 5 weeks I have back pain, I rested fully but it is not reducing, it is more now than before"]),
+}
+
+BENIGN_15 = {
+    "legs_numb_with_cold": [
+        "my legs went numb with cold on the run at minus 15, fine once indoors, back is fine. layering tips?"],
+    "loose_bowels_with_control": [
+        "my gut gets a bit loose on long runs but I always make it to a toilet in time. what to eat the night before?"],
+    "old_disc_no_symptoms_for_years": [
+        "I had a herniated disc in 2016, physio fixed it and no symptoms for five years. ok to try an ultra?"],
+    "in_teens_with_condition": ["For teenagers with spondylolysis, when can they usually return to running?"],
+    "curious_colon_question": ["Just wondering: can a stress fracture happen in the sacrum?"],
+    "flats_numb_feet_switch_shoes": [
+        "both feet go numb in my racing flats, stops straight away when I change shoes. back's fine. which brand?"],
+    "paralysed_with_fear": [
+        "I was paralysed with fear on the start line of my first marathon haha. my back gets tense too, tips?"],
+    "saddle_numb_gone_in_a_minute_later_turn": [
+        "last week I couldn't feel my saddle area at the end of a long ride",
+        "it went away within a minute of getting off and never came back, back is fine",
+        "would a different saddle help?"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
-                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14}
+                **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
+                **ESCALATE_15}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -864,6 +864,7 @@ ESCALATE_15 = {
 }
 
 BENIGN_15 = {
+    "finally_gone_prevention": ["my back ache is finally gone after a month, how do I keep it from coming back?"],
     "legs_numb_with_cold": [
         "my legs went numb with cold on the run at minus 15, fine once indoors, back is fine. layering tips?"],
     "loose_bowels_with_control": [

@@ -883,11 +883,51 @@ BENIGN_15 = {
         "would a different saddle help?"],
 }
 
+
+ESCALATE_16 = {
+    "stood_at_toilet_for_ages": ("emergency", [
+        "dad's back went gardening and he stood at the toilet for ages this morning and nothing came out"]),
+    "aussie_collected_by_ute": ("emergency", [
+        "got collected by a ute at the crossing on my run, back's wrecked, ok to jog home?"]),
+    "both_legs_pins_and_needly": ("emergency", [
+        "lower back stiff since the long run and now both legs feel sort of pins-and-needly from the knees down"]),
+    "stopped_getting_period": ("urgent", [
+        "my daughter (17) stopped getting her period in the spring and now has pain low in her back when she runs"]),
+    "teen_arabesque": ("urgent", ["our 14 year old dancer says her low back hurts every time she does an arabesque"]),
+}
+
+BENIGN_16 = {
+    "nothing_came_out_of_it": ["I tried the physio exercises but nothing came out of it, back still a bit sore"],
+    "do_runners_get": ["Do marathoners get kidney stones more often? Just wondering, I've never had one."],
+    "leg_went_to_sleep_cross_legged": [
+        "my leg felt funny yesterday but I'd been sitting cross-legged for ages and it had gone to sleep. "
+        "fine now. run?"],
+    "if_pain_lasts_longer_than": [
+        "Should you see a GP if back pain lasts more than 6 weeks? Mine is 3 days old and easing."],
+    "saddle_numb_comes_back_instantly": [
+        "my privates go numb on the bike after an hour but the feeling comes back instantly when I stand up. "
+        "saddle tips?"],
+    "legs_jelly_after_repeats": ["both legs are like jelly after my 800m repeats, is that normal? back feels fine"],
+    "spouse_oncologist": [
+        "My husband is an oncologist and wants to start running with me, what back warm-up would suit him?"],
+    "is_there_a_link": [
+        "Is there a link between running and bladder leaks in older women? Asking for a talk I'm giving."],
+    "shivery_after_wet_race": [
+        "felt shivery after a freezing wet race, warmed up in a hot shower, no temperature. back stiff."],
+    "cancer_scare_benign": [
+        "had a cancer scare in spring, it turned out to be a benign lump. my back's just stiff from training."],
+    "mine_is_better_at_night": [
+        "what does 'worse at night' actually mean for back pain as a warning sign? mine is better at night"],
+    "flu_back_ache_gone_too_later_turn": [
+        "I had a fever with the flu last week",
+        "no temperature for four days now, and the back ache I had with it is gone too. back to running?"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15}
+                **ESCALATE_15, **ESCALATE_16}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -893,11 +893,18 @@ ESCALATE_16 = {
         "lower back stiff since the long run and now both legs feel sort of pins-and-needly from the knees down"]),
     "stopped_getting_period": ("urgent", [
         "my daughter (17) stopped getting her period in the spring and now has pain low in her back when she runs"]),
+    "teen_backwards_hurts_forward_fine": ("urgent", [
+        "I'm 15 and bending backwards hurts, but I can bend forward without any pain"]),
+    "sciatica_asking_about_it_band": ("urgent", ["sciatica down my leg past the knee, could it be my IT band?"]),
     "teen_arabesque": ("urgent", ["our 14 year old dancer says her low back hurts every time she does an arabesque"]),
 }
 
 BENIGN_16 = {
     "nothing_came_out_of_it": ["I tried the physio exercises but nothing came out of it, back still a bit sore"],
+    "knee_popping_retraction_later_turn": [
+        "I heard a crack in my back on my run",
+        "actually it was my knee clicking, not my back. no pain. ok to run tomorrow?"],
+    "sciatica_in_knee_misnomer": ["I think I have 'sciatica' in my knee, outer side hurts on downhills, back is fine"],
     "do_runners_get": ["Do marathoners get kidney stones more often? Just wondering, I've never had one."],
     "leg_went_to_sleep_cross_legged": [
         "my leg felt funny yesterday but I'd been sitting cross-legged for ages and it had gone to sleep. "

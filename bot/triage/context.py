@@ -48,6 +48,8 @@ class Context:
         self.neg_before = re.compile("|".join(f"(?:{p})" for p in rules["negation_before"]))
         self.neg_after = re.compile("|".join(f"(?:{p})" for p in rules["negation_after"]))
         self.window = int(rules.get("negation_window", 6))
+        # Matched against a raw sentence, hence case-insensitive.
+        self.answered_no = re.compile(rules.get("answered_no") or r"(?!x)x", re.IGNORECASE)
         self.pseudo = re.compile("|".join(rf"\b(?:{p})\b" for p in rules["pseudo_negation"]))
         self.hypothetical = re.compile("|".join(rf"(?:{p})" for p in rules["hypothetical"]))
         self.informational = re.compile("|".join(rf"(?:{p})" for p in rules["informational"]))

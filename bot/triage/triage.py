@@ -53,7 +53,6 @@ _FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
 # dictation, learner English) are one long "sentence"; without a reach, a "heavy box" twenty words
 # away explained away legs that would not hold.
 _UNLESS_REACH = 15
-_ANSWERED_NO = re.compile(r"(?:nope|no|nah|not really|not at all|none|never)\b", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
 
@@ -226,7 +225,7 @@ class Triage:
         for k, sentence in enumerate(sentences):
             # "Worse at night? Nope, only after long runs": a question the user answers "no" to at
             # once is not a report, though on its own it reads like one.
-            if sentence.endswith("?") and k + 1 < len(sentences) and _ANSWERED_NO.match(sentences[k + 1]):
+            if sentence.endswith("?") and k + 1 < len(sentences) and self.context.answered_no.match(sentences[k + 1]):
                 continue
             part = self._scan(sentence).analysis
             if part.embedding_blind or (family is not None and family.relative.search(part.text)):

@@ -201,7 +201,7 @@ class Assistant:
             self._unit_cache = dict(zip((u.display for u in bank.units), bank.vectors, strict=True))
         retriever = Retriever(snapshot, self.embedder, sentence_vectors=bank.chunk_vectors())
         speller = Speller([c.text for c in snapshot.chunks],
-                          extra_words=self.scope.config.domain_terms | set(retriever.synonyms),
+                          extra_words=self.scope.config.domain_terms | set(retriever.synonyms) | LAY_TERMS.words(),
                           known_words=self.embedder.known_words())
         extractive = make_answerer("extractive", {"bank": bank})
         if isinstance(self._answerer_choice, Answerer):
@@ -310,9 +310,11 @@ class Assistant:
             content = tokens(question)
             if len(content) <= FOLLOWUP_MAX_WORDS or (ANAPHORA.search(question) and len(content) <= 8):
                 question = f"{strip_markup(history[-1])} {question}"
-        question = LAY_TERMS.plain(question)
+        # spelling first, so a typo of a slang word ("hammeis") still reaches its plain wording
         speller = getattr(self, "speller", None)
-        return speller.correct(question) if speller else question
+        if speller:
+            question = speller.correct(question)
+        return LAY_TERMS.plain(question)
 
     # -- one turn ---------------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] | None = None) -> Reply:

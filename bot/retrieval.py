@@ -54,6 +54,10 @@ class LayTerms:
         self._pattern = (re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, alternatives)) + r")(?![\w-])",
                                     re.IGNORECASE) if alternatives else None)
 
+    def words(self) -> set[str]:
+        """Every word of every slang phrase: vocabulary the speller must leave alone or correct to."""
+        return {w for phrase in self.terms for w in re.findall(r"[a-z]+", phrase)}
+
     def plain(self, query: str) -> str:
         """The query with each slang phrase replaced by its plain wording."""
         if self._pattern is None:

@@ -213,3 +213,20 @@ def test_runner_slang_is_put_in_plain_words_for_retrieval(assistant):
 
     assert "muscle strain is best treated by a variety of self care" in best(query)
     assert "self care" not in best(question)  # the raw slang misses it: the rewrite is what finds it
+
+
+def test_a_misspelt_slang_word_is_spelled_then_put_in_plain_words(assistant):
+    """Spelling runs before the slang rewrite, and knows the slang, so "hammeis" reaches "hamstrings"."""
+    assert assistant.retrieval_query("my hammeis are so tight after intervals") == \
+        "my hamstrings are so tight after intervals"
+    # slang the speller already knows is left for the rewrite, never "corrected" to a corpus word
+    assert assistant.speller.correct("quaddies") == "quaddies"
+
+
+def test_no_synonym_key_is_slang_the_rewrite_removes_first():
+    """synonyms.yaml expands the query after lay_terms.yaml rewrote it: a key the rewrite changes never fires."""
+    from bot.retrieval import LayTerms, load_synonyms
+
+    lay = LayTerms()
+    dead = [key for key in load_synonyms() if lay.plain(key) != key]
+    assert dead == []

@@ -930,11 +930,64 @@ BENIGN_16 = {
         "no temperature for four days now, and the back ache I had with it is gone too. back to running?"],
 }
 
+
+def test_a_negation_the_pattern_requires_is_part_of_the_phrase(rules_only: Triage) -> None:
+    """"wee not happening" needs its "not"; in "numb? no, not in my groin" the "not" fills a gap and negates."""
+    assert assess(rules_only, "wee not happening since 5am, back is agony").level == "emergency"
+    assert assess(rules_only, "back pain is not eased by anything I do, three weeks now").level == "urgent"
+    assert assess(rules_only, "numbness down my leg but not in my groin or bum, peeing fine").level != "emergency"
+    assert assess(rules_only, "so stiff I couldn't get to the bathroom without holding the wall, fine after a shower"
+                  ).level != "emergency"
+
+
+ESCALATE_17 = {
+    "pee_not_happening": ("emergency", ["pee not happening since early morning, back in bits, what do I do"]),
+    "cannot_make_the_pee": ("emergency", ["since the back pain I cannot make the pee, I try many times"]),
+    "cold_not_felt_on_backside": ("emergency", [
+        "I sat on the cold tiles after my shower and didn't feel the cold on my backside at all. "
+        "back's been awful since Sunday"]),
+    "hot_from_cold_saddle": ("emergency", [
+        "my bum and between my legs can't tell hot from cold any more, back went two days ago"]),
+    "i_inject_plainly": ("urgent", ["I inject, and my back's been getting sorer all week"]),
+    "worst_at_4am": ("urgent", ["the ache is at its worst around 4am, wakes me and no way of lying helps"]),
+    "no_matter_how_i_lie": ("urgent", ["low back throbs, worst at about 2am, doesn't matter how I lie"]),
+    "is_it_normal_then_athlete_complaining": ("urgent", [
+        "is it normal for a 15yo long jumper to get low back pain only when leaning backwards? "
+        "My athlete has been complaining for a month"]),
+    "not_eased_by_anything": ("urgent", ["Back pain isn't eased by anything I do. 4 weeks now"]),
+    "same_with_movement": ("urgent", ["My back pain doesn't change with movement, it just sits there all the time"]),
+    "pulsatile_mass_clinical_words": ("emergency", [
+        "I'm a nurse, 70, and I can feel a pulsatile mass above my belly button with sudden severe back pain"]),
+    "no_warning_accident": ("emergency", [
+        "back spasm on Monday and now I didn't make it to the loo in time, no warning at all"]),
+}
+
+BENIGN_17 = {
+    "shoes_off_feeling_back": [
+        "my feet went numb in the new minimalist pair halfway through the treadmill run; took them off and the "
+        "feeling returned within seconds. wrong size?"],
+    "spin_class_stood_up_fine": [
+        "in my spin class my privates went tingly, soon as I stood up on the pedals it was fine"],
+    "old_stress_fracture_healed": [
+        "had a stress fracture in my shin 4 years ago, healed well, no pain at all now. "
+        "How do I keep my bones strong?"],
+    "no_period_problems": ["no period problems, and no sudden mileage jumps, just a stiff back after long runs"],
+    "topple_at_walking_pace": [
+        "fell off my bike at walking pace when I couldn't unclip at the lights lol, grazed knee, back's fine"],
+    "inject_insulin": ["I inject insulin for my type 1 diabetes, does that change how I should warm up my back?"],
+    "bathroom_holding_furniture_stiff": [
+        "my back was so stiff this morning I couldn't get to the bathroom without holding onto the furniture, "
+        "loosened up after a hot shower"],
+    "rest_no_help_movement_helps": [
+        "pain is not eased by rest but gets much better once I've been moving for ten minutes"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15, **ESCALATE_16}
+                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
-              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16}
+              **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
+              **BENIGN_17}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -163,8 +163,9 @@ class Analysis:
         self.clause_ends = [s for s, _ in self.breaks] + [len(text)]
         self.sentence_starts = [0] + [m.end() for m in ctx.sentence_breaks.finditer(text)]
         pseudo = [(m.start(), m.end()) for m in ctx.pseudo.finditer(text)]
-        self.negations = [m.start() for m in ctx.neg_before.finditer(text)
-                          if not _inside(pseudo, m.start())]
+        negations = [m.span() for m in ctx.neg_before.finditer(text) if not _inside(pseudo, m.start())]
+        self.negations = [start for start, _ in negations]
+        self.negation_ends = dict(negations)
         self.hypo = [m.start() for m in ctx.hypothetical.finditer(text)]
         self.info = [m.start() for m in ctx.informational.finditer(text)]
         self.reported = [m.end() for m in ctx.reported.finditer(text)] if ctx.reported else []
@@ -222,9 +223,10 @@ class Analysis:
     def sentence_start(self, pos: int) -> int:
         return self.sentence_starts[bisect.bisect_right(self.sentence_starts, pos) - 1]
 
-    def negated(self, start: int, end: int, inside: bool = True) -> bool:
+    def negated(self, start: int, end: int, inside: bool = True, pattern: re.Pattern[str] | None = None) -> bool:
         """A negation trigger before the phrase (same clause, within the window) or, when `inside`,
-        inside it, or a post-negation right after it ("numbness? none")."""
+        inside it, or a post-negation right after it ("numbness? none"). A negation inside that
+        `pattern` itself requires ("rest does not help", "wee not happening") is part of the phrase."""
         c_start, c_end = self.clause_of(start)
         c_start = max(c_start, self.sentence_start(start))  # clauses do not stop at a full stop; sentences do
         for pos in self.negations:
@@ -235,10 +237,19 @@ class Analysis:
                 if words_between <= self.ctx.window and not any(
                         pos < b_start and b_end <= end for b_start, b_end in self.breaks):
                     return True
-            elif inside and start < pos < end:  # a pattern may start with its own "no"/"not"
+            elif inside and start < pos < end and not self._required(pattern, start, pos):
                 return True
         tail = self.text[end:max(end, c_end)]
         return bool(tail and self.ctx.neg_after.search(tail))
+
+    def _required(self, pattern: re.Pattern[str] | None, start: int, pos: int) -> bool:
+        """The pattern no longer matches here once the negation word is blanked out: the word is
+        written into the pattern, not caught by one of its gaps ("numb? no, not in my groin")."""
+        if pattern is None:
+            return False
+        stop = self.negation_ends[pos]
+        masked = self.text[:pos] + "x" * (stop - pos) + self.text[stop:]
+        return pattern.match(masked, start) is None
 
     def hypothetical(self, start: int, end: int) -> bool:
         """A hypothetical cue earlier in the sentence, or an informational one earlier in the clause."""

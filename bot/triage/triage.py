@@ -268,7 +268,8 @@ class Triage:
             start, end = m.span()
             if end == start:
                 continue
-            if analysis.negated(start, end) or analysis.hypothetical(start, end) or analysis.retracted(start, end):
+            if (analysis.negated(start, end, pattern=pattern) or analysis.hypothetical(start, end)
+                    or analysis.retracted(start, end)):
                 continue
             if category is not None and (analysis.in_history(start, category)
                                          or analysis.family_history(start, category)):

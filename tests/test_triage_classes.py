@@ -982,12 +982,68 @@ BENIGN_17 = {
         "pain is not eased by rest but gets much better once I've been moving for ten minutes"],
 }
 
+
+def test_a_relatives_diagnosis_told_in_its_own_turn_is_family_history(triage: Triage) -> None:
+    """"my mum had cancer", then a turn about the user's own back: the per-message family rule needs both."""
+    assert assess(triage, "my mum had cancer", "she's fine now. my own back aches after hills, I'm 35").level == "none"
+    assert assess(triage, "my mum had cancer", "she has had back pain for weeks and it wakes her at night"
+                  ).level == "urgent"
+
+
+ESCALATE_18 = {
+    "no_pee_no_urge_hours": ("emergency", [
+        "no pee since yesterday evening, must be 15 hours, and I don't even feel like I need to go. back is wrecked"]),
+    "thighs_shutting_off": ("emergency", [
+        "both my thighs feel like they're shutting off, getting up off the sofa is a struggle and it's worse than "
+        "yesterday"]),
+    "older_cough_sudden_pain": ("urgent", [
+        "I'm 81, coughed hard this morning and got a sudden stabbing pain low in my back"]),
+    "fall_in_metres": ("emergency", ["slipped on the scree and fell about 3 metres onto my back, it really hurts"]),
+    "saddle_without_feeling": ("emergency", ["since my back went the skin between my legs is without feeling"]),
+    "cortisone_tablets_bump": ("urgent", [
+        "I've been on cortisone tablets for years for my asthma and my back suddenly hurts after a small bump"]),
+    "not_changed_in_weeks_later_turn": ("urgent", [
+        "my low back aches after runs", "that started 6 weeks ago and honestly it hasn't changed at all"]),
+    "pain_wakes_me_no_up": ("urgent", ["my back pain wakes me most nights"]),
+    "numb_then_where_later_turn": ("emergency", [
+        "my skin feels kind of numb after the race, is that normal?", "no, not the legs, more like down there",
+        "it started this morning"]),
+    "side_pain_into_groin": ("urgent", [
+        "pain in my right side that comes and goes and shoots down into my groin, can't get comfy"]),
+}
+
+BENIGN_18 = {
+    "groin_pain_clarified_no_numbness": ["pain is not in my leg, more like in my groin, after hill sprints"],
+    "stitch_waves": ["waves of pain in my side during the tempo, just a stitch I think, gone once I slowed down"],
+    "do_you_know_about": ["do you know about spondylolysis? my physio mentioned the word"],
+    "serious_not_me_blog": [
+        "Is losing feeling in your legs with back pain serious? Not me - I'm writing a blog post on running injuries"],
+    "relative_aneurysm_in_his_belly": [
+        "my grandad had an aneurysm in his belly, I'm 31 and my back is just tight after intervals, should I worry?"],
+    "relative_cancer_own_turn": [
+        "my sister had breast cancer",
+        "she's all clear now, that was in 2015. my own back is just stiff after parkrun, I'm 40"],
+    "night_sweat_heat": [
+        "properly sweaty at night because it's 35 degrees and our flat has no fan, back a bit stiff from runs"],
+    "shiver_after_cold_plunge": ["I was shivering after a cold plunge at the club, back feels tight from hills"],
+    "numb_on_loo_scrolling": ["my legs went numb on the loo because I was scrolling on my phone for ages"],
+    "simile_it_has_been_hit": [
+        "It feels like it's been hit by a bus, my back, after the marathon. just sore everywhere"],
+    "race_nerves_wee": ["always need a wee five times before a race, pure nerves, and my lower back is a bit tight"],
+    "teen_leaning_back_fine": [
+        "my 14yo daughter's back is a bit sore after netball; leaning back is fine, touching her toes is tight"],
+    "woken_only_on_front": ["back pain wakes me when I roll onto my stomach, fine if I sleep on my side"],
+    "bottom_step_later_turn": [
+        "I fell off the stepladder this morning",
+        "it was the bottom step, maybe 15cm, nothing happened really, back is fine"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17}
+                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
               **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
-              **BENIGN_17}
+              **BENIGN_17, **BENIGN_18}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.errors import ConfigError
@@ -59,3 +61,46 @@ def test_no_signal_pattern_ends_in_a_space() -> None:
         for signal in category["signals"]:
             for pattern in signal["patterns"]:
                 assert pattern == pattern.rstrip(), (category["id"], signal["id"], pattern)
+                assert not _may_end_in_a_space(pattern), (category["id"], signal["id"], pattern)
+
+
+def _may_end_in_a_space(pattern: str) -> bool:
+    """The pattern's last group is optional after a space ("me (?:up)?") or has an alternative that
+    ends in a space ("(?:like |the urge)"): either can end the match on a space."""
+    if re.search(r"\s\((?:\?:)?[^()]*\)[?*]$", pattern):
+        return True
+    if not pattern.endswith(")"):
+        return False
+    depth, start = 0, None
+    for i in range(len(pattern) - 1, -1, -1):
+        if pattern[i] == ")" and (i == 0 or pattern[i - 1] != "\\"):
+            depth += 1
+        elif pattern[i] == "(" and (i == 0 or pattern[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                start = i
+                break
+    if start is None or pattern.startswith("(?=", start) or pattern.startswith("(?!", start):
+        return False
+    body = pattern[start + 1:-1].removeprefix("?:")
+    level, alternatives, current = 0, [], ""
+    for ch in body:
+        if ch == "(":
+            level += 1
+        elif ch == ")":
+            level -= 1
+        if ch == "|" and level == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += ch
+    alternatives.append(current)
+    return any(alt.endswith(" ") for alt in alternatives)
+
+
+def test_the_end_in_a_space_check_sees_optional_and_alternative_endings() -> None:
+    assert _may_end_in_a_space("wakes {G2}(?:me|him) (?:up)?")
+    assert _may_end_in_a_space("feel (?:like |the urge|any urge)")
+    assert not _may_end_in_a_space("wakes {G2}(?:me|him)(?: up)?")
+    assert not _may_end_in_a_space("feel (?:like (?:i|he)|the urge)")
+    assert not _may_end_in_a_space("numb(?! (?:after|from) )")

@@ -113,6 +113,16 @@ class _Family:
         return [span for span in sentences if self.relative.search(text, *span)]
 
 
+    def told_across_turns(self, category: str, earlier: str, later: list[str]) -> bool:
+        """A relative's diagnosis given on its own ("my mum had cancer"), then later turns about the
+        user ("she's fine now, my back aches after hills"), with no turn on the relative's symptoms."""
+        if category not in self.categories or not self.relative.search(earlier) or self.about_user.search(earlier):
+            return False
+        if not any(self.about_user.search(text) for text in later):
+            return False
+        return not any(self.their_symptoms.search(text) for text in [earlier, *later])
+
+
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return any(s <= pos < e for s, e in spans)
 

@@ -155,7 +155,12 @@ class Triage:
             # The rules saw this category's phrase and its benign explanation in the same message
             # ("my mate had cancer, I'm pacing her"): the backstop must not re-raise it.
             explained |= {(category, i) for category in scan.explained}
+            family = self.context.family
             for cand in scan.candidates:
+                if family is not None and family.told_across_turns(
+                        cand.category, analyses[i].text, [a.text for a in analyses[i + 1:]]):
+                    explained.add((cand.category, i))
+                    continue
                 if cand.unless is not None and any(
                         self._explains(cand.unless, later) for later in analyses[i + 1:]):
                     explained.add((cand.category, i))

@@ -112,11 +112,11 @@ class _Family:
             return []
         return [span for span in sentences if self.relative.search(text, *span)]
 
-
-    def told_across_turns(self, category: str, earlier: str, later: list[str]) -> bool:
+    def told_across_turns(self, earlier: str, later: list[str]) -> bool:
         """A relative's diagnosis given on its own ("my mum had cancer"), then later turns about the
-        user ("she's fine now, my back aches after hills"), with no turn on the relative's symptoms."""
-        if category not in self.categories or not self.relative.search(earlier) or self.about_user.search(earlier):
+        user ("she's fine now, my back aches after hills"), with no turn on the relative's symptoms.
+        The caller limits this to the family-history categories."""
+        if not self.relative.search(earlier) or self.about_user.search(earlier):
             return False
         if not any(self.about_user.search(text) for text in later):
             return False
@@ -173,9 +173,7 @@ class Analysis:
         self.clause_ends = [s for s, _ in self.breaks] + [len(text)]
         self.sentence_starts = [0] + [m.end() for m in ctx.sentence_breaks.finditer(text)]
         pseudo = [(m.start(), m.end()) for m in ctx.pseudo.finditer(text)]
-        negations = [m.span() for m in ctx.neg_before.finditer(text) if not _inside(pseudo, m.start())]
-        self.negations = [start for start, _ in negations]
-        self.negation_ends = dict(negations)
+        self.negations = [m.span() for m in ctx.neg_before.finditer(text) if not _inside(pseudo, m.start())]
         self.hypo = [m.start() for m in ctx.hypothetical.finditer(text)]
         self.info = [m.start() for m in ctx.informational.finditer(text)]
         self.reported = [m.end() for m in ctx.reported.finditer(text)] if ctx.reported else []
@@ -239,7 +237,7 @@ class Analysis:
         `pattern` itself requires ("rest does not help", "wee not happening") is part of the phrase."""
         c_start, c_end = self.clause_of(start)
         c_start = max(c_start, self.sentence_start(start))  # clauses do not stop at a full stop; sentences do
-        for pos in self.negations:
+        for pos, stop in self.negations:
             if c_start <= pos < start:
                 words_between = len(_TOKEN.findall(self.text[pos:start]))
                 # A phrase may begin inside a clause break ("... not there, and it is worse"):
@@ -247,17 +245,16 @@ class Analysis:
                 if words_between <= self.ctx.window and not any(
                         pos < b_start and b_end <= end for b_start, b_end in self.breaks):
                     return True
-            elif inside and start < pos < end and not self._required(pattern, start, pos):
+            elif inside and start < pos < end and not self._required(pattern, start, pos, stop):
                 return True
         tail = self.text[end:max(end, c_end)]
         return bool(tail and self.ctx.neg_after.search(tail))
 
-    def _required(self, pattern: re.Pattern[str] | None, start: int, pos: int) -> bool:
-        """The pattern no longer matches here once the negation word is blanked out: the word is
-        written into the pattern, not caught by one of its gaps ("numb? no, not in my groin")."""
+    def _required(self, pattern: re.Pattern[str] | None, start: int, pos: int, stop: int) -> bool:
+        """The pattern no longer matches here once the negation word (pos..stop) is blanked out: the
+        word is written into the pattern, not caught by one of its gaps ("numb? no, not in my groin")."""
         if pattern is None:
             return False
-        stop = self.negation_ends[pos]
         masked = self.text[:pos] + "x" * (stop - pos) + self.text[stop:]
         return pattern.match(masked, start) is None
 

@@ -148,6 +148,7 @@ class Triage:
         # the previous message's signals, modifiers and backstop match.
         retracted = {i - 1 for i, a in enumerate(analyses) if i > 0 and a.opens_with_retraction}
         explained: set[tuple[str, int]] = set()  # (category, message) explained away by a later turn
+        family = self.context.family
         for i, scan in enumerate(scans):
             if i in retracted:
                 continue
@@ -155,14 +156,16 @@ class Triage:
             # The rules saw this category's phrase and its benign explanation in the same message
             # ("my mate had cancer, I'm pacing her"): the backstop must not re-raise it.
             explained |= {(category, i) for category in scan.explained}
-            family = self.context.family
+            later_turns = analyses[i + 1:]
+            # "my mum had cancer", then turns about the user: her diagnosis is family history
+            family_only = (family.categories if family is not None and scan.candidates and family.told_across_turns(
+                scan.analysis.text, [a.text for a in later_turns]) else frozenset())
             for cand in scan.candidates:
-                if family is not None and family.told_across_turns(
-                        cand.category, analyses[i].text, [a.text for a in analyses[i + 1:]]):
+                if cand.category in family_only:
                     explained.add((cand.category, i))
                     continue
                 if cand.unless is not None and any(
-                        self._explains(cand.unless, later) for later in analyses[i + 1:]):
+                        self._explains(cand.unless, later) for later in later_turns):
                     explained.add((cand.category, i))
                     continue  # a later message explains it ("it's fine once I stand up")
                 hits.append(_Hit(cand.category, cand.signal, cand.weak, cand.text, i))

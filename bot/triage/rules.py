@@ -44,10 +44,13 @@ def _lookup(name: str, vocab: dict[str, str], where: str) -> str:
 
 
 def compile_pattern(pattern: str, vocab: dict[str, str], where: str) -> re.Pattern[str]:
-    """Compile a data-file pattern, anchored to word edges, with a message naming the bad entry."""
+    """Compile a data-file pattern, anchored to word edges, with a message naming the bad entry.
+
+    A match may also end just after whitespace: a pattern whose last part is optional after a space
+    ("wakes me (?:up)?") must still match "wakes me most nights"."""
     body = expand(str(pattern), vocab, where)
     try:
-        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+        return re.compile(rf"(?<![a-z0-9])(?:{body})(?:(?![a-z0-9])|(?<=\s))")
     except re.error as exc:
         raise ConfigError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
 

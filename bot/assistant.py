@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from bot import passage_questions
 from bot.answerers import Answer, Answerer, AnswerRequest, make_answerer
 from bot.answerers.base import citation_for
 from bot.answerers.extractive import SentenceBank
@@ -142,6 +143,7 @@ class Assistant:
         self.scope = ScopeJudge()
         self.triage = Triage(self.embedder, cache_dir=self.settings.data_dir / "cache")
         self._answerer_choice = answerer
+        self._questions = passage_questions.load(self.settings.questions_file)
         self._unit_cache: dict[str, np.ndarray] = {}
         self._state_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -199,7 +201,8 @@ class Assistant:
             bank = SentenceBank(snapshot.chunks, _CachedEncoder(self.embedder, self._unit_cache),  # type: ignore[arg-type]
                                 cache_dir=cache_dir)
             self._unit_cache = dict(zip((u.display for u in bank.units), bank.vectors, strict=True))
-        retriever = Retriever(snapshot, self.embedder, sentence_vectors=bank.chunk_vectors())
+        retriever = Retriever(snapshot, self.embedder, sentence_vectors=bank.chunk_vectors(),
+                              question_vectors=self._question_vectors(snapshot))
         speller = Speller([c.text for c in snapshot.chunks],
                           extra_words=self.scope.config.domain_terms | set(retriever.synonyms) | LAY_TERMS.words(),
                           known_words=self.embedder.known_words())
@@ -211,6 +214,16 @@ class Assistant:
                 "settings": self.settings, "bank": bank, "embedder": self.embedder, "fallback": extractive})
         doctor = retriever.search(WHEN_TO_SEE_DOCTOR, k=3)
         return LoadedIndex(snapshot, bank, retriever, speller, extractive, answerer, doctor)
+
+    def _question_vectors(self, snapshot: IndexSnapshot) -> dict[str, np.ndarray]:
+        """Chunk id -> embeddings of the hand-written questions its paragraphs answer (cached on disk)."""
+        questions = passage_questions.by_chunk(self._questions, snapshot.chunks)
+        texts = list(dict.fromkeys(q for qs in questions.values() for q in qs))
+        if not texts:
+            return {}
+        cache_dir = None if self.settings.chroma_url else self.settings.index_path
+        vectors = dict(zip(texts, self.embedder.encode_cached(texts, cache_dir), strict=True))
+        return {cid: np.stack([vectors[q] for q in qs]) for cid, qs in questions.items()}
 
     def index_status(self) -> dict[str, Any]:
         """For health checks: the generation being served and whether the store is reachable."""

@@ -3,6 +3,10 @@
 Weighted reciprocal rank fusion is kept as an option (`fusion="rrf"`); on the eval sets the score
 fusion ranks better (see evals/README.md), so it is the default.
 
+A fourth signal, when the corpus has them, is the closest of the hand-written questions each
+paragraph answers (`bot/passage_questions.py`): lay questions match lay questions far better than
+they match article prose.
+
 Large indexes use `LazySentenceBank`: sentence embeddings are computed only for chunks that reach a
 candidate pool, so start-up does not embed every sentence of every chunk.
 """
@@ -79,7 +83,8 @@ class Retriever:
     def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, *, rrf_k: int = 60,
                  dense_weight: float = 1.0, bm25_weight: float = 0.3, sentence_weight: float = 1.0,
                  candidates: int = 30, collapse_jaccard: float = 0.8, fusion: str = "score",
-                 sentence_vectors: Mapping[str, np.ndarray] | None = None) -> None:
+                 sentence_vectors: Mapping[str, np.ndarray] | None = None,
+                 question_vectors: Mapping[str, np.ndarray] | None = None, question_weight: float = 2.0) -> None:
         self.snapshot = snapshot
         self.embedder = embedder
         self.rrf_k = rrf_k
@@ -94,6 +99,12 @@ class Retriever:
         self.sentence_vectors = sentence_vectors or {}
         self.chunks = snapshot.chunks
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        # chunk id -> embeddings of the questions its paragraphs answer, stacked into one matrix
+        # with the owning chunk's position per row, so one product scores every question
+        self.question_weight = question_weight
+        owned = [(self.by_id[cid], v) for cid, v in (question_vectors or {}).items() if cid in self.by_id and len(v)]
+        self._question_rows = np.concatenate([v for _, v in owned]) if owned else None
+        self._question_owner = np.concatenate([np.full(len(v), i) for i, v in owned]) if owned else None
         self._tokens = [set(tokens(c.text)) for c in self.chunks]
         corpus_tokens = [tokens(chunk_search_text(c)) or ["_empty_"] for c in self.chunks]
         self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
@@ -131,6 +142,7 @@ class Retriever:
         dense_score = dict(dense)
         bm25_score = dict(sparse)
         sentence_score: dict[int, float] = {}
+        question_score: dict[int, float] = {}
         if mode == "dense":
             ranked = [(i, s) for i, s in dense]
         elif mode == "bm25":
@@ -138,10 +150,14 @@ class Retriever:
         else:
             fused: dict[int, float] = {}
             if self.fusion == "score":
-                ranked, sentence_score = self._score_fusion(dense, sparse, query_vector)
+                question_score = self.question_scores(query_vector)
+                ranked, sentence_score = self._score_fusion(dense, sparse, query_vector, question_score, pool)
                 lists = []
             else:
                 lists = [(self.dense_weight, dense), (self.bm25_weight, sparse)]
+                question_score = self.question_scores(query_vector)
+                if question_score and self.question_weight:
+                    lists.append((self.question_weight, _top(question_score, pool)))
             if self.sentence_vectors and self.sentence_weight and self.fusion != "score":
                 lists.append((self.sentence_weight, self.sentence_rank({i for i, _ in dense} | {i for i, _ in sparse},
                                                                        query_vector)))
@@ -153,15 +169,19 @@ class Retriever:
         passages: list[Passage] = []
         for i, score in self._collapse(ranked):
             passages.append(Passage(self.chunks[i], score, dense_score.get(i), bm25_score.get(i),
-                                    sentence_score.get(i)))
+                                    sentence_score.get(i), question_score.get(i)))
             if len(passages) == k:
                 break
         return passages
 
-    def _score_fusion(self, dense, sparse, query_vector) -> tuple[list[tuple[int, float]], dict[int, float]]:
-        """Weighted sum of chunk cosine, best-sentence cosine and max-normalised BM25 over the pool."""
+    def _score_fusion(self, dense, sparse, query_vector, questions: dict[int, float],
+                      n: int) -> tuple[list[tuple[int, float]], dict[int, float]]:
+        """Weighted sum of chunk cosine, best-sentence cosine, max-normalised BM25 and closest-question
+        cosine over the pool (the top chunks of each signal)."""
         dense_score = dict(dense)
         pool = set(dense_score) | {i for i, _ in sparse}
+        if self.question_weight:
+            pool |= {i for i, _ in _top(questions, n)}
         top_bm25 = max((s for _, s in sparse), default=0.0) or 1.0
         bm25 = {i: s / top_bm25 for i, s in sparse}
         sentence = dict(self.sentence_rank(pool, query_vector)) if self.sentence_vectors else {}
@@ -170,8 +190,20 @@ class Retriever:
         for i in pool:
             value = (self.dense_weight * dense_score.get(i, floor) + self.sentence_weight * sentence.get(i, 0.0)
                      + self.bm25_weight * bm25.get(i, 0.0))
+            if questions and self.question_weight:
+                # a chunk without questions (a paragraph added since they were written) stands in with
+                # its best sentence, so it is not pushed below every chunk that has some
+                value += self.question_weight * questions.get(i, sentence.get(i, 0.0))
             scored.append((i, value))
         return sorted(scored, key=lambda item: -item[1]), sentence
+
+    def question_scores(self, query_vector: np.ndarray) -> dict[int, float]:
+        """Chunk position -> cosine of its closest hand-written question (chunks that have questions)."""
+        if self._question_rows is None or query_vector is None:
+            return {}
+        best = np.full(len(self.chunks), -np.inf, dtype=np.float32)
+        np.maximum.at(best, self._question_owner, self._question_rows @ query_vector)
+        return {int(i): float(best[i]) for i in np.flatnonzero(np.isfinite(best))}
 
     def sentence_rank(self, pool: set[int], query_vector: np.ndarray) -> list[tuple[int, float]]:
         """Candidates ranked by their best sentence's cosine with the query."""
@@ -194,6 +226,10 @@ class Retriever:
                 continue
             kept.append((i, score))
         return kept
+
+
+def _top(scores: Mapping[int, float], n: int) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda item: -item[1])[:n]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

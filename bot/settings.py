@@ -26,6 +26,8 @@ class Settings:
     collection_prefix: str = field(default="backtrack", metadata={"help": "Chroma collection name prefix"})
     model: str = field(default="bundled", metadata={"help": "embedding model: 'bundled', a name or a path"})
     embedding_backend: str = field(default="onnx", metadata={"help": "onnx (fast, same vectors) or torch"})
+    questions_file: Path | None = field(
+        default=None, metadata={"help": "hand-written questions per paragraph, YAML (default: the bundled file)"})
     chunk_size: int = field(default=1400, metadata={"help": "max characters per chunk"})
     chunk_overlap: int = field(default=240, metadata={"help": "characters shared by adjacent chunks"})
     top_k: int = field(default=5, metadata={"help": "passages given to the answerer"})

@@ -50,6 +50,7 @@ class Passage:
     dense_score: float | None = None
     bm25_score: float | None = None
     sentence_score: float | None = None  # cosine of the passage's best-matching sentence
+    question_score: float | None = None  # cosine of the closest hand-written question it answers
 
     @property
     def relevance(self) -> float:

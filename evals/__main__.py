@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-baselines",
         action="store_true",
-        help="skip the bm25 / dense / LangChain-tutorial baselines",
+        help="skip the bm25 / dense / no-questions / LangChain-tutorial baselines",
     )
     run.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N cases of each set")
     run.add_argument(

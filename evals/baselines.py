@@ -1,6 +1,8 @@
 """Retrieval baselines the product is measured against.
 
 - "bm25" and "dense": the product's own retriever in a single mode, with the same retrieval query;
+- "no_questions": the product's hybrid retrieval without the hand-written passage questions, so every
+  run shows what that signal adds;
 - "tutorial": the LangChain RAG tutorial default: `RecursiveCharacterTextSplitter(chunk_size=1000,
   chunk_overlap=200)` over the raw seed files, the same embedding model, Chroma, and
   `similarity_search(k=4)`.
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,6 +133,21 @@ class ModeRetriever:
         return [Hit(p.chunk.title, p.chunk.text, p.score) for p in passages]
 
 
+class NoQuestionsRetriever:
+    """The product's hybrid retrieval with the passage-question signal switched off."""
+
+    name = "no_questions"
+
+    def __init__(self, assistant: Any) -> None:
+        self.assistant = assistant
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        retriever = copy.copy(self.assistant.retriever)  # shares the indexes; only the weight differs
+        retriever.question_weight = 0.0
+        passages = retriever.search(query, k=k, query_vector=self.assistant.embedder.encode_query(query))
+        return [Hit(p.chunk.title, p.chunk.text, p.score) for p in passages]
+
+
 def make_baselines(
     assistant: Any,
     *,
@@ -137,10 +155,12 @@ def make_baselines(
     persist_dir: Path,
     warn: Callable[[str], None] = print,
 ) -> list[Retriever]:
-    """BM25-only, dense-only and (when the seeds can be read) the tutorial baseline."""
+    """BM25-only, dense-only, hybrid without passage questions and (when the seeds can be read) the
+    tutorial baseline."""
     baselines: list[Retriever] = [
         ModeRetriever(assistant, "bm25"),
         ModeRetriever(assistant, "dense"),
+        NoQuestionsRetriever(assistant),
     ]
     seeds = seeds_dir or default_seeds_dir()
     try:

@@ -181,7 +181,7 @@ def test_run_with_fake_assistant(
     assert ("my back hurts Do planks prevent it coming back?", "bm25") in holder[0].retriever.calls
 
     assert metrics["retrieval"]["cases"] == 2 and metrics["retrieval"]["hit@1"] == 1.0
-    assert set(metrics["baselines"]) == {"bm25", "dense"}
+    assert set(metrics["baselines"]) == {"bm25", "dense", "no_questions"}
     assert metrics["baselines"]["bm25"]["hit@1"] < 1.0  # the reversed ranking loses somewhere
     assert metrics["triage"]["emergency_recall"] == 1.0 and metrics["triage"]["false_alarms"] == 0
     assert metrics["answers"]["citation_validity"] == 1.0 and metrics["answers"]["quotes_checked"]
@@ -275,7 +275,7 @@ def test_cli_with_real_assistant(tmp_path: Path) -> None:
     assert code == 0
     metrics = _check_outputs(out, n_cases=4)
     assert metrics["cases"] == 4 and not metrics["errors"]
-    assert set(metrics["baselines"]) == {"bm25", "dense"}  # the real retriever in single modes
+    assert set(metrics["baselines"]) == {"bm25", "dense", "no_questions"}  # the real retriever, reduced
     assert metrics["retrieval"]["cases"] == 1
     assert metrics["triage"]["cases"] == 2
 

@@ -215,6 +215,14 @@ def test_runner_slang_is_put_in_plain_words_for_retrieval(assistant):
     assert "self care" not in best(question)  # the raw slang misses it: the rewrite is what finds it
 
 
+def test_slang_for_taking_painkillers_is_not_read_as_the_neck(assistant):
+    """"necking" stems to "neck", an off-topic body part; the slang rewrite makes it "taking" first."""
+    assert assistant.retrieval_query("can I keep necking painkillers before runs?") == \
+        "can I keep taking pain relievers before runs?"
+    reply = assistant.ask("can I keep necking painkillers before runs?")
+    assert reply.route == "answer" and reply.citations
+
+
 def test_a_misspelt_slang_word_is_spelled_then_put_in_plain_words(assistant):
     """Spelling runs before the slang rewrite, and knows the slang, so "hammeis" reaches "hamstrings"."""
     assert assistant.retrieval_query("my hammeis are so tight after intervals") == \

@@ -1038,12 +1038,95 @@ BENIGN_18 = {
         "it was the bottom step, maybe 15cm, nothing happened really, back is fine"],
 }
 
+
+ESCALATE_19 = {
+    "relative_on_steroids_for_her_condition": ("urgent", [
+        "My gran has been on prednisolone for her COPD for ages. She slipped on the kitchen floor and now has "
+        "sharp back pain"]),
+    "learner_feeling_reduced_private_area": ("emergency", [
+        "From two days my back is very bad and the feeling in my private area is less than normal"]),
+    "learner_cannot_make_bladder_empty": ("emergency", [
+        "back pain big since monday and i can not make my bladder empty, always some stays"]),
+    "learner_sleeping_feeling_where_you_sit": ("emergency", [
+        "my back hurts from the long run and now there is a sleeping feeling in the place where you sit"]),
+    "learner_numb_like_gloves": ("emergency", [
+        "since yesterday when I touch my bottom the feeling is less, like wearing gloves. back pain very strong"]),
+    "flight_of_named_stairs": ("emergency", [
+        "went down a whole flight of stone stairs at the station, landed on my back. bit sore, I'm fine though"]),
+    "spanish_pain_down_the_leg": ("urgent", [
+        "me duele la espalda y el dolor baja por la pierna izquierda, 2 weeks now. can i do my long run?"]),
+    "bedroom_department_after_back_went": ("emergency", [
+        "since my back went last week nothing has been working in the bedroom department, is that linked?"]),
+    "cancer_survivor_abbreviation": ("urgent", [
+        "bc survivor here, my lower back has ached for a month now, any stretches?"]),
+    "worse_than_when_stopped": ("urgent", [
+        "rested for a month to let my back settle and honestly it's worse than when I stopped running"]),
+    "soiling_unnoticed": ("emergency", [
+        "found some soiling in my running shorts afterwards and had no idea it had happened. back sore for days"]),
+    "cannot_tell_if_needs_toilet": ("emergency", [
+        "my wife has had back pain since the weekend and now she can't tell when she needs the loo"]),
+    "wees_by_the_clock": ("emergency", [
+        "back's been bad since friday and I've started going for a wee every few hours by the clock because I "
+        "never feel the need"]),
+    "not_feel_like_needs_to_pee": ("emergency", [
+        "is it normal to not feel like you need to pee at all? my back has hurt since the long run on sunday"]),
+    "tearing_in_half_and_dizzy": ("emergency", [
+        "I'm 70, out of nowhere a terrible pain in my back like it was tearing me in half and I came over all "
+        "faint"]),
+    "foot_slapping_more_each_day": ("emergency", [
+        "each day my left foot flops down a bit more when I walk, back has been sore from a disc issue"]),
+    "weaker_on_every_run": ("emergency", [
+        "my right leg is getting weaker on every run this week, my back went during a deadlift"]),
+    "other_leg_joined": ("emergency", [
+        "sciatica in my right leg for a fortnight and now the left leg has joined in, both feel weak"]),
+    "relative_diagnosis_then_own_symptoms": ("urgent", [
+        "My running buddy had prostate cancer a few years ago and has been complaining of a deep ache in his "
+        "spine at night"]),
+}
+
+BENIGN_19 = {
+    "relative_named_cauda_equina_heredity": [
+        "my dad had cauda equina surgery years ago. I'm 30 with a normal sore back after runs, is it genetic?"],
+    "hyperbole_said_every_time": [
+        "worst pain of my life (I always say that) after bending for my shoes, can walk fine, just sore"],
+    "fell_off_a_kerb_fine_next_day": [
+        "what's a serious fall for your back? i fell off a kerb last week and it was fine after a day"],
+    "relative_cancer_spread_user_worry": [
+        "my dad had lung cancer that spread to his bones. I'm 35 and my back is sore after runs, I can't stop "
+        "worrying about it"],
+    "ankle_rolled_it": [
+        "my foot went into a pothole on the trail and I rolled it, ankle is puffy and my back feels a bit jarred"],
+    "training_partner_old_fracture": [
+        "my training partner had a pelvic stress fracture last spring. I'm nervous now, my back is just tight"],
+    "kidney_worry_explained": [
+        "Is it my kidneys? Ache low in my back after digging the garden. No temperature and my wee is normal"],
+    "measured_temperature_later_turn": [
+        "back hurts and I feel awful, could it be a fever?",
+        "just checked, thermometer says 36.6, normal. probably the hard session then"],
+    "simile_fell_down_stairs": [
+        "that spin class wrecked me, feel like I fell down the stairs, back sore but moving fine"],
+    "saw_a_post_about_someone": [
+        "saw a video about someone losing control of their bladder with a disc problem. I'm fine, just worried"],
+    "relative_broke_back_doing_fine": [
+        "my uncle broke his back in a crash two years ago, he is doing fine now. my back is just stiff after runs"],
+    "does_x_mean_forum": [
+        "does getting numb down there with back pain mean something bad? read it on reddit, I don't have it"],
+    "numb_toes_explained_then_mentioned": [
+        "my toes went numb on the run because my laces were too tight. loosened them and fine. could the back "
+        "ache today be from the numb toes?"],
+    "morning_stiffness_this_way": [
+        "my back is stiff as a board every morning and fine once I get going on a run. it's been this way for "
+        "5 months"],
+    "known_bulging_disc_no_symptoms": ["I have a bulging disc, is it safe to keep running?"],
+    "necking_painkillers": ["can I keep necking painkillers before runs or is that daft?"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18}
+                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
               **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
-              **BENIGN_17, **BENIGN_18}
+              **BENIGN_17, **BENIGN_18, **BENIGN_19}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))
@@ -1057,3 +1140,27 @@ def test_red_flag_classes_escalate(triage: Triage, name: str) -> None:
 def test_benign_classes_stay_none(triage: Triage, name: str) -> None:
     result = assess(triage, *ALL_BENIGN[name])
     assert result.level == "none", (name, result)
+
+
+def test_a_definite_second_mention_of_an_explained_symptom_stays_explained(rules_only: Triage) -> None:
+    """"... could the ache be from the numb toes?" points back at toes already explained by tight laces;
+    a fresh mention without "the" is a new report and still counts."""
+    explained = "my toes went numb on the run because my laces were too tight, loosened them and it passed."
+    assert assess(rules_only, explained + " is the back ache related to the numb toes?").level == "none"
+    assert assess(rules_only, explained + " today my toes are numb again, no idea why.").level == "urgent"
+
+
+def test_this_way_reaches_back_to_the_sentence_it_points_at(rules_only: Triage) -> None:
+    """"It's been this way for months" carries the explanation of the sentence before it; a duration
+    told on its own does not borrow an explanation from a neighbouring sentence."""
+    first = "my back is stiff every morning and loosens up once I start running."
+    assert assess(rules_only, first + " it's been this way for 5 months").level == "none"
+    assert assess(rules_only, first + " my back has ached for 5 months").level == "urgent"
+
+
+def test_a_few_words_read_alone_do_not_reach_the_backstop(triage: Triage) -> None:
+    """When a message is read sentence by sentence (it holds a negation), "Is good to rest?" or "Is it my
+    kidneys?" is too short to stand for a symptom; the whole message still has its rules."""
+    assert assess(triage, "Back tired after the hills. No numbness, pee normal. Is good to rest?").level == "none"
+    assert assess(triage, "Is it my kidneys? No fever, but I can't feel my bum since this morning").level == \
+        "emergency"

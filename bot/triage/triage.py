@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.text import tokens
 from bot.triage.backstop import Backstop, CaseBank
 from bot.triage.context import Analysis, Context, Person
 from bot.triage.normalise import Normaliser
-from bot.triage.rules import RedFlags, compile_any, load_red_flags, load_yaml
+from bot.triage.rules import RedFlags, Signal, compile_any, load_red_flags, load_yaml
 from bot.types import LEVELS, Level, TriageMatch, TriageResult
 
 
@@ -36,6 +37,7 @@ class _Scan:
     explained: frozenset[str] = frozenset()  # categories whose phrase had a benign explanation here
 
 
+_EXPLAINED = object()  # every live mention of a signal had its benign explanation
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -54,12 +56,19 @@ _FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
 # away explained away legs that would not hold.
 _UNLESS_REACH = 15
 _WORD = re.compile(r"\S+")
+# "Been this way for 4 months": the phrase points back at the sentence before, which may explain it.
+_POINTS_BACK = re.compile(r"\b(?:this|that) way\b|\blike (?:this|that)\b")
+# "... is it related to the numb toes?": a second mention of a symptom already explained.
+_DEFINITE = re.compile(r"\b(?:the|that|those|these|this) $")
 _TAKE = re.compile(r"\b(?:take|taking|took|give|giving|dose|doses|dosage|mg)\b")
 
 
 # A labelled case is matched only by text with this many content words: a two-word sentence
 # ("Just stiff.") is near the opening of too many long cases.
 BANK_MIN_WORDS = 5
+# A sentence read on its own (the message has a negation or cue) needs this many content words:
+# "Is good to rest?" or "Is it my kidneys?" says too little to stand for a symptom.
+SENTENCE_MIN_WORDS = 3
 
 
 def _assign(groups: tuple[tuple[str, ...], ...], present: set[str], distinct: bool) -> list[str] | None:
@@ -235,6 +244,8 @@ class Triage:
             # once is not a report, though on its own it reads like one.
             if sentence.endswith("?") and k + 1 < len(sentences) and self.context.answered_no.match(sentences[k + 1]):
                 continue
+            if len(tokens(sentence)) < SENTENCE_MIN_WORDS:
+                continue
             part = self._scan(sentence).analysis
             if part.embedding_blind or (family is not None and family.relative.search(part.text)):
                 continue
@@ -253,25 +264,41 @@ class Triage:
         explained: set[str] = set()
         for category in self.flags.categories.values():
             for signal in category.signals:
-                for pattern in signal.patterns:
-                    found = self._first_live(pattern, analysis, category.id)
-                    if found is None:
-                        continue
-                    if signal.unless is not None and self._benign(signal.unless, analysis, found):
-                        explained.add(category.id)
-                        break
-                    candidates.append(_Candidate(category.id, signal.id, signal.weak,
-                                                 text[found[0]:found[1]], signal.unless))
-                    break
+                found = self._unexplained(signal, analysis, category.id)
+                if found is None:
+                    continue
+                if found is _EXPLAINED:
+                    explained.add(category.id)
+                    continue
+                candidates.append(_Candidate(category.id, signal.id, signal.weak,
+                                             text[found[0]:found[1]], signal.unless))
         modifiers = frozenset(
             m.id for m in self.flags.modifiers
             if any(self._first_live(p, analysis) is not None for p in m.patterns))
         live = {c.category for c in candidates}
         return _Scan(analysis, tuple(candidates), modifiers, frozenset(explained - live))
 
+    def _unexplained(self, signal: Signal, analysis: Analysis, category: str) -> tuple[int, int] | object | None:
+        """The signal's first live mention that no explanation covers; `_EXPLAINED` when every live
+        mention is explained ("numb toes from tight laces"), None when there is none. A message may
+        explain one mention and report another ("... tight laces, that passed. Today my calf is numb")."""
+        explained = False
+        for pattern in signal.patterns:
+            for found in self._live(pattern, analysis, category):
+                if signal.unless is not None and (self._benign(signal.unless, analysis, found)
+                                                  or self._refers_back(signal, analysis, found)):
+                    explained = True
+                    continue
+                return found
+        return _EXPLAINED if explained else None
+
     def _first_live(self, pattern: re.Pattern[str], analysis: Analysis,
                     category: str | None = None) -> tuple[int, int] | None:
-        """First match that is neither negated, hypothetical/informational, taken back nor resolved history."""
+        return next(self._live(pattern, analysis, category), None)
+
+    def _live(self, pattern: re.Pattern[str], analysis: Analysis,
+              category: str | None = None) -> Iterator[tuple[int, int]]:
+        """Matches that are neither negated, hypothetical/informational, taken back nor resolved history."""
         for m in pattern.finditer(analysis.text):
             start, end = m.span()
             if end == start:
@@ -282,8 +309,7 @@ class Triage:
             if category is not None and (analysis.in_history(start, category)
                                          or analysis.family_history(start, category)):
                 continue
-            return start, end
-        return None
+            yield start, end
 
     @classmethod
     def _benign(cls, unless: re.Pattern[str], analysis: Analysis, span: tuple[int, int]) -> bool:
@@ -297,7 +323,29 @@ class Triage:
         after = [m.end() for m in _WORD.finditer(text, span[1], end)]
         lo = before[-_UNLESS_REACH] if len(before) > _UNLESS_REACH else start
         reach = after[_UNLESS_REACH - 1] if len(after) > _UNLESS_REACH else end
-        return cls._benign_in(unless, analysis, lo, end, reach)
+        if cls._benign_in(unless, analysis, lo, end, reach):
+            return True
+        # "Been this way for 4 months" refers to the sentence before, which may hold the explanation.
+        if start > 0 and _POINTS_BACK.search(text, max(start, span[0] - 12), span[1]):
+            prev = max((m.end() for m in _FULL_STOP.finditer(text, 0, max(0, start - 1))), default=0)
+            if cls._benign_in(unless, analysis, prev, start):
+                return True
+        return False
+
+    @classmethod
+    def _refers_back(cls, signal: Signal, analysis: Analysis, span: tuple[int, int]) -> bool:
+        """A definite second mention ("the numb toes") of a symptom this signal found, and explained,
+        in an earlier sentence of the same message."""
+        text = analysis.text
+        if signal.unless is None or not _DEFINITE.search(text, max(0, span[0] - 6), span[0]):
+            return False
+        sentence_start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
+        for pattern in signal.patterns:
+            for m in pattern.finditer(text, 0, sentence_start):
+                if not analysis.negated(m.start(), m.end(), pattern=pattern) and cls._benign(
+                        signal.unless, analysis, m.span()):
+                    return True
+        return False
 
     @classmethod
     def _explains(cls, unless: re.Pattern[str], later: Analysis) -> bool:

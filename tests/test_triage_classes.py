@@ -1121,12 +1121,113 @@ BENIGN_19 = {
     "necking_painkillers": ["can I keep necking painkillers before runs or is that daft?"],
 }
 
+
+ESCALATE_20 = {
+    "night_pain_not_better_changing_position": ("urgent", [
+        "my back wakes me around 4am most nights and it doesn't ease lying down or turning over, I'm 60"]),
+    "appetite_and_weight_lost": ("urgent", [
+        "62 and my back started aching out of the blue a few weeks ago, I've lost my appetite and a bit of weight"]),
+    "accident_with_a_scooter_at_speed": ("emergency", [
+        "yesterday I had accident with my scooter, I came off at speed. now the low back is very painful"]),
+}
+
+BENIGN_20 = {
+    "fiction_character_hit_by_car": [
+        "for a short story I'm writing, my character is hit by a van on a run and hurts her back, how long "
+        "to recover?"],
+    "cant_feel_legs_lol": ["could not feel my legs after that half lol. back a bit tired, best recovery?"],
+    "nickname_broken_back": ["my mates call me broken back because of my posture, any running form tips?"],
+    "teen_bending_back_fine": [
+        "I'm 16 and run cross country",
+        "my back gets achy sitting in class, leaning back and forward is fine. any stretches?"],
+    "fever_was_flu_long_gone": [
+        "I had a fever and a sore back in the spring",
+        "it was just flu, over for months now. can I build my mileage back up?"],
+    "past_numbness_resolved_later_turn": [
+        "two years ago I had pins and needles down one leg",
+        "it was a disc, physio sorted it, all good now. how do I get faster?"],
+    "partner_recovering_well_user_asks": [
+        "my wife had emergency surgery for cauda equina in the summer",
+        "she's recovering really well. what can I do to look after my own back as a runner?"],
+    "shivery_after_cold_run_warmed_up": [
+        "I was shivering after my icy morning run but warmed up with a tea and all good. back a bit stiff"],
+}
+
+
+ESCALATE_21 = {
+    "spanish_tingling_both_legs_weird_between": ("emergency", [
+        "me duele la espalda desde el lunes y ahora tengo hormigueo en las dos piernas, can I still train?"]),
+    "italian_cannot_pee_bottom_asleep": ("emergency", [
+        "mal di schiena da ieri, non riesco a fare pipi e il sedere e addormentato. stretching?"]),
+    "german_numb_inner_thighs": ("emergency", [
+        "Rückenschmerzen since the race and the inside of my thighs is taub when I touch it"]),
+    "german_lost_kilos_unintentionally": ("urgent", [
+        "ich habe ungewollt 5 Kilo abgenommen and my back hurts every day, too much running?"]),
+    "italian_worse_despite_rest": ("urgent", [
+        "schiena dolorante da 7 settimane, nonostante il riposo non migliora. can I run?"]),
+    "hindi_fever_burning_urine": ("urgent", ["back mein dard hai, bukhar bhi hai aur peshab mein jalan. running se?"]),
+    "spanish_teen_arching_hurts": ("urgent", [
+        "mi hijo tiene 14 anos y juega futbol, le duele la espalda cuando se arquea hacia atras"]),
+    "age_sex_then_unnoticed_leak": ("emergency", [
+        "42M, marathon block going ok. found my shorts wet after the long run and honestly don't remember "
+        "leaking. back has ached since"]),
+    "heavy_typos_cant_feel_peeing": ("emergency", ["bak hurts n i cnt feel wen im peein, dont know if its comin"]),
+    "gives_way_now_just_standing": ("emergency", [
+        "sciatica in my left leg for 3 weeks",
+        "the knee gave way twice on the stairs this week",
+        "today it went from under me just standing at the sink"]),
+    "jeans_falling_off_not_dieting": ("urgent", [
+        "my trousers are hanging off me and I haven't been dieting, plus my lower back aches daily"]),
+    "one_leg_weaker_since_back_went": ("urgent", [
+        "my left calf feels weaker on hills since my back went, not worse, just weaker than the right"]),
+    "crawl_to_bathroom": ("urgent", ["back locked on my run, now I can't get to the toilet without crawling"]),
+    "thrown_onto_a_wall_by_a_cow": ("emergency", [
+        "a bull charged us on the footpath and I was thrown backwards onto a stone wall, back really hurts"]),
+    "jump_off_a_wall_two_metres": ("emergency", [
+        "jumped down from a wall, maybe 2 metres, onto tarmac and landed on my bum. sharp low back pain"]),
+    "plan_after_years_off_deep_sacral_pain": ("urgent", [
+        "began a five days a week running plan after years off, 3 weeks in and there's a deep ache on one side "
+        "of my sacrum that hurts walking now"]),
+    "clinical_perianal_sensation_micturition": ("emergency", [
+        "physio here, known disc. since last night altered perianal sensation and straining to start micturition"]),
+    "dead_backside_belongs_to_someone_else": ("emergency", [
+        "back went on hill reps", "sitting on the couch my bum feels dead, like it is someone else's"]),
+}
+
+BENIGN_21 = {
+    "spanish_grandparent_osteoporosis": [
+        "Mi abuela tenía osteoporosis, pero yo tengo 30 años. My back is just tired after the long run, normal?"],
+    "fiction_short_story_aneurysm": [
+        "I'm writing a short story where a runner has a ruptured aortic aneurysm, what would he feel first?"],
+    "fiction_play_scene": [
+        "I'm writing a play about a veteran marathoner",
+        "in one scene he gets sudden tearing back pain and nearly faints, what would a paramedic ask?"],
+    "chest_tight_asthma_inhaler": [
+        "my chest gets tight in freezing air but it's my asthma and the inhaler fixes it. best back stretches?"],
+    "saddle_numbness_explained_bike_leg": [
+        "numb bum after the triathlon",
+        "forgot to say, it was the bike leg, 90k on the saddle, normal again ten minutes into the run leg. "
+        "question is about my back"],
+    "stated_normal_after_worry": [
+        "my back is sore after the race",
+        "should I worry about the bladder thing people mention?",
+        "I'm weeing completely normally and can feel everything, just checking. best stretches?"],
+    "deep_heat_ignore_that": [
+        "my lower back feels hot and burning", "haha ignore that, it was the heat rub, I used loads"],
+    "sister_infection_remission": [
+        "my brother had a spine infection a few years back while on chemo",
+        "he has been in remission for years and is fine. I'm asking for me: can I run with sore glutes?"],
+    "sciatica_gone_after_physio_later_turn": [
+        "I had sciatica down my left leg last year", "it's completely gone now after physio, how do I build up?"],
+    "age_and_sex_not_a_temperature": ["38F, half marathon in 6 weeks, lower back tight after tempo runs, tips?"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19}
+                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19, **ESCALATE_20, **ESCALATE_21}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
               **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
-              **BENIGN_17, **BENIGN_18, **BENIGN_19}
+              **BENIGN_17, **BENIGN_18, **BENIGN_19, **BENIGN_20, **BENIGN_21}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))
@@ -1164,3 +1265,20 @@ def test_a_few_words_read_alone_do_not_reach_the_backstop(triage: Triage) -> Non
     assert assess(triage, "Back tired after the hills. No numbness, pee normal. Is good to rest?").level == "none"
     assert assess(triage, "Is it my kidneys? No fever, but I can't feel my bum since this morning").level == \
         "emergency"
+
+
+def test_a_past_problem_resolved_in_a_later_turn_is_history(triage: Triage) -> None:
+    """A past episode in one turn and "all good now" in the next is history, like both in one message;
+    a past cancer still counts, and a later turn about a current problem resolves nothing."""
+    assert assess(triage, "last year I had numbness down my leg", "it settled with physio, fine now").level == "none"
+    assert assess(triage, "I had bowel cancer in 2019", "all clear now, fully recovered").level == "urgent"
+    assert assess(triage, "last year I had numbness down my leg", "it's back this week and worse").level == "urgent"
+
+
+def test_foreign_words_are_folded_and_translated_before_matching(rules_only: Triage) -> None:
+    """A few clinical words of the languages runners mix in are read as English; an English word that is
+    also a foreign word ("pie", "come") is left alone."""
+    normalise = rules_only.normalise
+    assert normalise("mi sedere è addormentato") == "mi bottom e asleep"
+    assert normalise("Schmerz bis in den Fuß") == "pain bis in den foot"
+    assert normalise("come and have some pie") == "come and have some pie"

@@ -205,6 +205,14 @@ class Analysis:
         since"), and the category is not one whose history is itself a red flag."""
         return category not in self.ctx.history_counts and _inside(self.history, start)
 
+    def resolved_later(self, category: str, later: list[str]) -> bool:
+        """The whole message tells a past problem ("last year I had numbness down my leg") and a later
+        turn says it is over ("it was a disc, had surgery, all good now"), for a category whose
+        history is not itself a red flag. A later turn that is about a current problem does not count."""
+        if category in self.ctx.history_counts or not _is_past(self.ctx, self.text):
+            return False
+        return any(_is_resolved(self.ctx, text) for text in later)
+
     def family_history(self, start: int, category: str) -> bool:
         """The phrase is a relative's diagnosis ("my mum had breast cancer") and the message does not
         describe that relative's current symptoms."""

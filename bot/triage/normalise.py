@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,10 @@ class Normaliser:
         self._known = known_words
         self._contractions = [(re.compile(p), r) for p, r in rules.get("contractions") or []]
         self._typos = {str(k).lower(): str(v).lower() for k, v in (rules.get("typos") or {}).items()}
+        # A few clinical words of the languages runners mix in, after accents are folded.
+        self._typos.update({_fold(str(k).lower()): str(v).lower()
+                            for k, v in (rules.get("translations") or {}).items()})
+        self._foreign = [(re.compile(p), r) for p, r in rules.get("foreign_phrases") or []]
         self._protect = {str(w).lower() for w in rules.get("fuzzy_protect") or []}
         targets = [str(w).lower() for w in rules.get("fuzzy_targets") or []]
         self._targets = set(targets)
@@ -41,7 +46,9 @@ class Normaliser:
         self._fix = lru_cache(maxsize=8192)(self._fix_word)
 
     def __call__(self, text: str) -> str:
-        text = text.translate(_QUOTES).lower()
+        text = _fold(text.translate(_QUOTES).lower())
+        for pattern, repl in self._foreign:
+            text = pattern.sub(repl, text)
         text = _REPEATS.sub(r"\1\1", text)
         text = _ASIDE_QUESTION.sub(r"(\1)", text)
         text = _SCARE_QUOTE.sub("", text)
@@ -69,6 +76,15 @@ class Normaliser:
             if hit is not None and len(hit) >= len(bare) - 1:
                 return word if _inflection(hit, bare) else hit
         return word
+
+
+def _fold(text: str) -> str:
+    """Latin letters without their accents ("pipì" -> "pipi", "Fuß" -> "fuss"); other scripts and
+    emoji are left alone."""
+    if text.isascii():
+        return text
+    text = text.replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _inflection(target: str, word: str) -> bool:

@@ -170,7 +170,8 @@ class Triage:
             family_only = (family.categories if family is not None and scan.candidates and family.told_across_turns(
                 scan.analysis.text, [a.text for a in later_turns]) else frozenset())
             for cand in scan.candidates:
-                if cand.category in family_only:
+                if cand.category in family_only or scan.analysis.resolved_later(
+                        cand.category, [a.text for a in later_turns]):
                     explained.add((cand.category, i))
                     continue
                 if cand.unless is not None and any(

@@ -1222,12 +1222,54 @@ BENIGN_21 = {
     "age_and_sex_not_a_temperature": ["38F, half marathon in 6 weeks, lower back tight after tempo runs, tips?"],
 }
 
+
+ESCALATE_22 = {
+    "under_age_group_back_bend": ("urgent", [
+        "coach of an under-14 squad: one of my girls gets low back pain doing back-bend drills"]),
+    "wake_every_night_no_position": ("urgent", [
+        "back started a month ago, I wake every night with it and can't get comfy in any position"]),
+    "cannot_quite_straighten_few_steps": ("urgent", [
+        "back's a bit stiff, I can't fully straighten and can't walk more than a few steps, otherwise fine"]),
+    "both_weaker_told_across_turns": ("emergency", [
+        "since my back went on monday both my legs feel odd",
+        "now both are weaker and I nearly fell on the stairs"]),
+    "still_exactly_the_same_later_turn": ("urgent", [
+        "my lower back has been sore since the half marathon",
+        "that was 6 weeks ago, still exactly the same"]),
+    "legs_so_weak_cannot_leave_chair": ("emergency", [
+        "mum is 71, sore back, and this week her legs have got so weak she can't get up from the sofa"]),
+    "foot_drag_got_a_lot_worse": ("emergency", [
+        "I'm 70. my right foot has been dragging since last week and it has got a lot worse, today I can't lift "
+        "my toes"]),
+}
+
+BENIGN_22 = {
+    "coursework_question": [
+        "for my A-level PE coursework: why do young fast bowlers get stress fractures in the spine?"],
+    "hydration_pack_leaking": ["my hydration pack leaks down my back on long runs and my lower back is chafed, fix?"],
+    "childs_fever_user_tired": [
+        "my toddler has had a high temperature all week and I've hardly slept",
+        "so I'm shattered and my back is stiff, should I skip tonight's run?"],
+    "jelly_legs_after_obstacle_race": [
+        "legs like jelly and back sore after a spartan race yesterday, loved it, recovery ideas?"],
+    "coach_crash_in_the_eighties": [
+        "my coach came off his motorbike in the eighties and broke his back, now he runs marathons. how do I "
+        "strengthen mine?"],
+    "fiction_chapter_number": [
+        "I'm writing a crime novel with a runner detective",
+        "in chapter 5 she's knocked down by a car on a night run, what back injury is realistic?"],
+    "stairs_hard_after_first_race": [
+        "wrecked. did my first marathon on sunday, back and legs all hurt and I can hardly get down the stairs"],
+    "stone_lost_on_purpose": ["lost half a stone on purpose since january by cutting sugar, back feels better, tips?"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
-                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19, **ESCALATE_20, **ESCALATE_21}
+                **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19, **ESCALATE_20, **ESCALATE_21,
+                **ESCALATE_22}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
               **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
-              **BENIGN_17, **BENIGN_18, **BENIGN_19, **BENIGN_20, **BENIGN_21}
+              **BENIGN_17, **BENIGN_18, **BENIGN_19, **BENIGN_20, **BENIGN_21, **BENIGN_22}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

@@ -1263,13 +1263,52 @@ BENIGN_22 = {
     "stone_lost_on_purpose": ["lost half a stone on purpose since january by cutting sugar, back feels better, tips?"],
 }
 
+
+ESCALATE_23 = {
+    "partner_genitals_feel_dead_laughing": ("emergency", [
+        "my boyfriend says his privates and everything around them feel numb since his back went at the gym, "
+        "he's joking about it"]),
+    "cold_then_sweaty": ("urgent", ["back aching and I keep going shivery then sweaty, like flu, since yesterday"]),
+    "french_cannot_feel_around_buttocks": ("emergency", [
+        "back pain since the race, depuis hier je ne sens plus rien autour des fesses. serious?"]),
+    "ski_crash_into_a_tree": ("emergency", [
+        "snowboarding yesterday I went into a tree at speed, lower back really hurts and my legs feel odd"]),
+    "teen_head_back_to_sky": ("urgent", [
+        "I'm 15 and run 800m, my low back pinches when I tilt my head back to look at the ceiling"]),
+    "spanish_mileage_jump_periods_stopped": ("urgent", [
+        "tengo 24 anos, aumenté mucho el kilometraje y no me viene la regla. pain deep on one side of my "
+        "pelvis when I land"]),
+    "legs_buckling_both_elliptic": ("emergency", ["my legs keep buckling. both of them. back pain. day 2."]),
+    "hinglish_months_still_same": ("urgent", [
+        "3 mahine se kamar mein dard hai, rest bhi kiya, phir bhi same hai. kya karu?"]),
+}
+
+BENIGN_23 = {
+    "bottom_of_my_back_is_lower_back": [
+        "just to be clear, no numbness and no pins and needles, only a dull ache across the bottom of my back"],
+    "story_climax": [
+        "I'm writing a film script about an ageing marathoner",
+        "in the climax he collapses with a sudden tearing pain in his back, what would the medics do?"],
+    "tabletop_game_character": [
+        "D&D question: my elf ranger's backstory includes cauda equina from a fall, how would it affect him?"],
+    "if_someone_lost_control_course": [
+        "if someone lost control of their bowels with back pain, what should we do? revising for a first aid exam"],
+    "relative_crash_full_recovery_earlier_turn": [
+        "my uncle was knocked off his bike by a van back in 2018 and broke his back, made a full recovery",
+        "he got me into running. how do I keep my own back strong?"],
+    "old_teammate_resolved_pars": [
+        "an old teammate had a pars fracture at 15, now she coaches and is totally fine. common in teen runners?"],
+    "team_name": ["would 'Cauda Equina' be an awful relay team name? we're all physio students lol"],
+}
+
 ALL_ESCALATE = {**ESCALATE, **ESCALATE_2, **ESCALATE_3, **ESCALATE_4, **ESCALATE_5, **ESCALATE_6, **ESCALATE_7,
                 **ESCALATE_8, **ESCALATE_9, **ESCALATE_10, **ESCALATE_11, **ESCALATE_12, **ESCALATE_13, **ESCALATE_14,
                 **ESCALATE_15, **ESCALATE_16, **ESCALATE_17, **ESCALATE_18, **ESCALATE_19, **ESCALATE_20, **ESCALATE_21,
-                **ESCALATE_22}
+                **ESCALATE_22, **ESCALATE_23}
 ALL_BENIGN = {**BENIGN, **BENIGN_2, **BENIGN_3, **BENIGN_4, **BENIGN_5, **BENIGN_6, **BENIGN_7, **BENIGN_8,
               **BENIGN_9, **BENIGN_10, **BENIGN_11, **BENIGN_12, **BENIGN_13, **BENIGN_14, **BENIGN_15, **BENIGN_16,
-              **BENIGN_17, **BENIGN_18, **BENIGN_19, **BENIGN_20, **BENIGN_21, **BENIGN_22}
+              **BENIGN_17, **BENIGN_18, **BENIGN_19, **BENIGN_20, **BENIGN_21, **BENIGN_22,
+              **BENIGN_23}
 
 
 @pytest.mark.parametrize("name", list(ALL_ESCALATE))

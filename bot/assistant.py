@@ -197,9 +197,8 @@ class Assistant:
             bank: SentenceBank | LazySentenceBank = LazySentenceBank(snapshot.chunks, self.embedder,
                                                                      cache=self._unit_cache)
         else:
-            cache_dir = None if self.settings.chroma_url else self.settings.index_path
             bank = SentenceBank(snapshot.chunks, _CachedEncoder(self.embedder, self._unit_cache),  # type: ignore[arg-type]
-                                cache_dir=cache_dir)
+                                cache_dir=self._vector_cache_dir)
             self._unit_cache = dict(zip((u.display for u in bank.units), bank.vectors, strict=True))
         retriever = Retriever(snapshot, self.embedder, sentence_vectors=bank.chunk_vectors(),
                               question_vectors=self._question_vectors(snapshot))
@@ -215,14 +214,18 @@ class Assistant:
         doctor = retriever.search(WHEN_TO_SEE_DOCTOR, k=3)
         return LoadedIndex(snapshot, bank, retriever, speller, extractive, answerer, doctor)
 
+    @property
+    def _vector_cache_dir(self) -> Path | None:
+        """Where embeddings of fixed texts are cached: beside an embedded index, nowhere for a server."""
+        return None if self.settings.chroma_url else self.settings.index_path
+
     def _question_vectors(self, snapshot: IndexSnapshot) -> dict[str, np.ndarray]:
         """Chunk id -> embeddings of the hand-written questions its paragraphs answer (cached on disk)."""
         questions = passage_questions.by_chunk(self._questions, snapshot.chunks)
         texts = list(dict.fromkeys(q for qs in questions.values() for q in qs))
         if not texts:
             return {}
-        cache_dir = None if self.settings.chroma_url else self.settings.index_path
-        vectors = dict(zip(texts, self.embedder.encode_cached(texts, cache_dir), strict=True))
+        vectors = dict(zip(texts, self.embedder.encode_cached(texts, self._vector_cache_dir), strict=True))
         return {cid: np.stack([vectors[q] for q in qs]) for cid, qs in questions.items()}
 
     def index_status(self) -> dict[str, Any]:

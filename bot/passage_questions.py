@@ -70,9 +70,10 @@ def by_chunk(entries: Iterable[ParagraphQuestions], chunks: Iterable[Chunk]) -> 
     folded: dict[str, str] = {}
     out: dict[str, list[str]] = {}
     for entry in entries:
+        if not entry.questions:
+            continue
         anchor = _folded(entry.anchor)
         for chunk in by_article.get(entry.article_id, []):
-            text = folded.setdefault(chunk.id, _folded(chunk.text))
-            if entry.questions and anchor in text:
+            if anchor in folded.setdefault(chunk.id, _folded(chunk.text)):
                 out.setdefault(chunk.id, []).extend(entry.questions)
     return out

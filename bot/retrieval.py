@@ -149,13 +149,12 @@ class Retriever:
             ranked = [(i, s) for i, s in sparse]
         else:
             fused: dict[int, float] = {}
+            question_score = self.question_scores(query_vector)
             if self.fusion == "score":
-                question_score = self.question_scores(query_vector)
                 ranked, sentence_score = self._score_fusion(dense, sparse, query_vector, question_score, pool)
                 lists = []
             else:
                 lists = [(self.dense_weight, dense), (self.bm25_weight, sparse)]
-                question_score = self.question_scores(query_vector)
                 if question_score and self.question_weight:
                     lists.append((self.question_weight, _top(question_score, pool)))
             if self.sentence_vectors and self.sentence_weight and self.fusion != "score":

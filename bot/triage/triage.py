@@ -55,6 +55,13 @@ _FULL_STOP = re.compile(r"(?:[!?\n]|\.(?!\d))+")  # "36.6" is not a sentence end
 # dictation, learner English) are one long "sentence"; without a reach, a "heavy box" twenty words
 # away explained away legs that would not hold.
 _UNLESS_REACH = 15
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding `pos` begins (after the last full stop before it)."""
+    return max((m.end() for m in _FULL_STOP.finditer(text, 0, pos)), default=0)
+
+
 _WORD = re.compile(r"\S+")
 # "Been this way for 4 months": the phrase points back at the sentence before, which may explain it.
 _POINTS_BACK = re.compile(r"\b(?:this|that) way\b|\blike (?:this|that)\b")
@@ -166,12 +173,12 @@ class Triage:
             # ("my mate had cancer, I'm pacing her"): the backstop must not re-raise it.
             explained |= {(category, i) for category in scan.explained}
             later_turns = analyses[i + 1:]
+            later_texts = [a.text for a in later_turns]
             # "my mum had cancer", then turns about the user: her diagnosis is family history
             family_only = (family.categories if family is not None and scan.candidates and family.told_across_turns(
-                scan.analysis.text, [a.text for a in later_turns]) else frozenset())
+                scan.analysis.text, later_texts) else frozenset())
             for cand in scan.candidates:
-                if cand.category in family_only or scan.analysis.resolved_later(
-                        cand.category, [a.text for a in later_turns]):
+                if cand.category in family_only or scan.analysis.resolved_later(cand.category, later_texts):
                     explained.add((cand.category, i))
                     continue
                 if cand.unless is not None and any(
@@ -317,7 +324,7 @@ class Triage:
         """A benign explanation (not itself negated) in the same sentence as the phrase, starting
         within `_UNLESS_REACH` words of it."""
         text = analysis.text
-        start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
+        start = _sentence_start(text, span[0])
         stop = _FULL_STOP.search(text, span[1])
         end = stop.start() if stop else len(text)
         before = [m.start() for m in _WORD.finditer(text, start, span[0])]
@@ -328,7 +335,7 @@ class Triage:
             return True
         # "Been this way for 4 months" refers to the sentence before, which may hold the explanation.
         if start > 0 and _POINTS_BACK.search(text, max(start, span[0] - 12), span[1]):
-            prev = max((m.end() for m in _FULL_STOP.finditer(text, 0, max(0, start - 1))), default=0)
+            prev = _sentence_start(text, max(0, start - 1))
             if cls._benign_in(unless, analysis, prev, start):
                 return True
         return False
@@ -340,7 +347,7 @@ class Triage:
         text = analysis.text
         if signal.unless is None or not _DEFINITE.search(text, max(0, span[0] - 6), span[0]):
             return False
-        sentence_start = max((m.end() for m in _FULL_STOP.finditer(text, 0, span[0])), default=0)
+        sentence_start = _sentence_start(text, span[0])
         for pattern in signal.patterns:
             for m in pattern.finditer(text, 0, sentence_start):
                 if not analysis.negated(m.start(), m.end(), pattern=pattern) and cls._benign(
